@@ -1,0 +1,125 @@
+"""File helpers: line-ending-agnostic reading of cBioPortal text files and atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+
+class DataError(ValueError):
+    """Bad input: the message is one line naming the file (and line or column) and the problem."""
+
+
+def read_normalized_bytes(path: str | Path) -> bytes:
+    """Return the file's bytes with a UTF-8 BOM removed and CRLF / CR line endings turned into LF."""
+    data = Path(path).read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
+
+
+def split_comment_header(data: bytes) -> tuple[list[str], bytes]:
+    """Split leading '#' lines (cBioPortal's attribute metadata rows) from the table body."""
+    comments: list[str] = []
+    pos = 0
+    while data.startswith(b"#", pos):
+        end = data.find(b"\n", pos)
+        if end == -1:
+            end = len(data)
+        comments.append(data[pos + 1 : end].decode("utf-8", errors="replace"))
+        pos = end + 1
+    return comments, data[pos:]
+
+
+def read_tsv_strings(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """Read a tab-separated cBioPortal table as strings (no quoting, '#' header rows split off).
+
+    Returns the frame (empty cells as <NA>) and the '#' header lines.
+    """
+    data = read_normalized_bytes(path)
+    comments, body = split_comment_header(data)
+    if not body.strip():
+        raise DataError(f"{path}: no header row after the '#' metadata rows")
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(body),
+            separator="\t",
+            infer_schema=False,
+            quote_char=None,
+            missing_utf8_is_empty_string=False,
+            truncate_ragged_lines=False,
+        )
+    except pl.exceptions.PolarsError as exc:  # pragma: no cover - message depends on polars
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(f"{path}: cannot parse as a tab-separated table: {first}") from exc
+    columns = [c.strip() for c in frame.columns]
+    dup = sorted({c for c in columns if columns.count(c) > 1})
+    if dup:
+        raise DataError(f"{path}: duplicated column(s) {', '.join(dup)}")
+    frame.columns = columns
+    pdf = frame.to_pandas(use_pyarrow_extension_array=False)
+    pdf = pdf.astype("string")
+    pdf = pdf.apply(lambda s: s.str.strip())
+    pdf = pdf.replace({"": pd.NA})
+    return pdf, comments
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; rename it into place only if the block succeeds."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_tsv(frame: pd.DataFrame, path: str | Path, float_format: str | None = None) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, sep="\t", index=False, na_rep="NA", float_format=float_format)
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def write_json(obj: Any, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def write_text(text: str, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def read_tsv(path: str | Path) -> pd.DataFrame:
+    """Read a TSV written by this package (NA as missing)."""
+    return pd.read_csv(path, sep="\t", na_values=["NA"], keep_default_na=False)

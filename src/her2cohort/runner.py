@@ -1,0 +1,37 @@
+"""Glue for the thin Snakemake scripts: logging to the rule's log file and one-line errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from her2cohort.io import DataError
+
+
+def setup_logging(log_path: str | Path | None) -> logging.Logger:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_path, mode="w"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    logging.captureWarnings(True)
+    return logging.getLogger("her2cohort")
+
+
+def run(main: Callable[[Any], None], smk: Any) -> None:
+    """Run a script's main(snakemake); a DataError becomes one line on stderr and exit status 1."""
+    log = setup_logging(smk.log[0] if len(smk.log) else None)
+    try:
+        main(smk)
+    except DataError as exc:
+        log.error("%s", exc)
+        print(f"her2cohort error: {exc}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,63 @@
+"""Choose a study source from configuration: folder, api, datahub or auto."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from her2cohort.io import DataError
+from her2cohort.source.folder import locate_study, read_study_folder
+from her2cohort.source.tables import StudyTables
+
+log = logging.getLogger(__name__)
+
+
+def _from_api(study_id: str, config: dict[str, Any]) -> StudyTables:
+    from her2cohort.source.api import fetch_study
+
+    api = config.get("api", {})
+    return fetch_study(
+        study_id,
+        base_url=api.get("base_url", "https://www.cbioportal.org/api"),
+        cache_dir=Path(api.get("cache_dir", "resources/api_cache")),
+        timeout=(api.get("connect_timeout", 10), api.get("read_timeout", 300)),
+        max_attempts=api.get("max_attempts", 6),
+    )
+
+
+def _from_datahub(study_id: str, config: dict[str, Any]) -> StudyTables:
+    from her2cohort.source.datahub import download_datahub_study
+
+    dh = config.get("datahub", {})
+    kwargs = {"url_template": dh["url_template"]} if "url_template" in dh else {}
+    folder = download_datahub_study(study_id, Path(dh.get("dest_dir", "resources/datahub")), **kwargs)
+    tables = read_study_folder(folder, config.get("gene_panel_dirs", []))
+    tables.source = "datahub"
+    return tables
+
+
+def load_study(cohort: dict[str, Any], config: dict[str, Any]) -> StudyTables:
+    """Read the cohort's study from the configured source."""
+    study_id = cohort["study_id"]
+    source = cohort.get("source", config.get("source", "folder"))
+    mirrors = config.get("mirrors", [])
+    if source == "folder":
+        return read_study_folder(locate_study(study_id, mirrors), config.get("gene_panel_dirs", []))
+    if source == "api":
+        return _from_api(study_id, config)
+    if source == "datahub":
+        return _from_datahub(study_id, config)
+    if source == "auto":
+        try:
+            folder = locate_study(study_id, mirrors)
+        except DataError as exc:
+            log.info("%s; trying the API", exc)
+        else:
+            return read_study_folder(folder, config.get("gene_panel_dirs", []))
+        try:
+            return _from_api(study_id, config)
+        except Exception as exc:  # noqa: BLE001 - any API failure falls back to datahub
+            log.warning("API pull of %s failed (%s); trying the datahub tarball", study_id, exc)
+            return _from_datahub(study_id, config)
+    raise DataError(f"unknown source {source!r} for study {study_id}")

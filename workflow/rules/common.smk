@@ -1,0 +1,49 @@
+# Helpers shared by all rules: configuration validation, cohort files, target lists.
+import sys
+from pathlib import Path
+
+from her2cohort.config import load_cohort, validate
+from her2cohort.io import DataError
+from her2cohort.source.tables import TABLE_FILES
+
+SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+
+try:
+    validate(config, SCHEMAS / "config.schema.yaml", "config/config.yaml")
+    COHORTS = {name: load_cohort(config, name, SCHEMAS) for name in config["cohorts"]}
+except DataError as exc:
+    sys.exit(f"her2cohort configuration error: {exc}")
+
+RULES = list(config["her2"]["rules"])
+STUDY_FILES = list(TABLE_FILES.values()) + ["manifest.json"]
+
+
+wildcard_constraints:
+    cohort="|".join(COHORTS),
+    rule="|".join(RULES),
+
+
+def cohort_config(wildcards):
+    return COHORTS[wildcards.cohort]
+
+
+def study_outputs(cohort):
+    return [f"results/{cohort}/study/{f}" for f in STUDY_FILES]
+
+
+def harmonize_outputs(cohort):
+    outs = [f"results/{cohort}/her2/{r}/{f}" for r in RULES for f in ("samples.tsv", "audit.tsv")]
+    outs += [
+        f"results/{cohort}/her2/{f}"
+        for f in ("categories.parquet", "transitions.tsv", "switching.tsv", "summary.tsv")
+    ]
+    return outs
+
+
+def all_targets():
+    targets = []
+    for cohort in COHORTS:
+        targets += study_outputs(cohort)
+        targets += [f"results/{cohort}/clinical/clinical.parquet"]
+        targets += harmonize_outputs(cohort)
+    return targets

@@ -1,0 +1,45 @@
+# Stage 2: cohort mapping -> canonical clinical table; HER2 harmonization under every rule set.
+
+
+rule clinical:
+    input:
+        samples="results/{cohort}/study/samples.parquet",
+        patients="results/{cohort}/study/patients.parquet",
+    output:
+        clinical="results/{cohort}/clinical/clinical.parquet",
+        warnings="results/{cohort}/clinical/warnings.tsv",
+    params:
+        cohort=cohort_config,
+    log:
+        "logs/clinical/{cohort}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/clinical.py"
+
+
+rule harmonize_her2:
+    input:
+        clinical="results/{cohort}/clinical/clinical.parquet",
+        warnings="results/{cohort}/clinical/warnings.tsv",
+    output:
+        samples=expand("results/{{cohort}}/her2/{rule}/samples.tsv", rule=RULES),
+        audit=expand("results/{{cohort}}/her2/{rule}/audit.tsv", rule=RULES),
+        categories="results/{cohort}/her2/categories.parquet",
+        transitions="results/{cohort}/her2/transitions.tsv",
+        switching="results/{cohort}/her2/switching.tsv",
+        summary="results/{cohort}/her2/summary.tsv",
+    params:
+        cohort=cohort_config,
+        her2=config["her2"],
+        rules=RULES,
+    log:
+        "logs/harmonize_her2/{cohort}.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/harmonize_her2.py"
