@@ -19,6 +19,8 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/harmonize.smk"
+include: "workflow/rules/enrichment.smk"
+include: "workflow/rules/survival.smk"
 
 
 rule all:

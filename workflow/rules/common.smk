@@ -40,10 +40,16 @@ def harmonize_outputs(cohort):
     return outs
 
 
+# Each stage's .smk appends a function cohort -> list of its final outputs.
+TARGET_FUNCTIONS = []
+
+
 def all_targets():
     targets = []
     for cohort in COHORTS:
         targets += study_outputs(cohort)
         targets += [f"results/{cohort}/clinical/clinical.parquet"]
         targets += harmonize_outputs(cohort)
+        for fn in TARGET_FUNCTIONS:
+            targets += fn(cohort)
     return targets
