@@ -256,8 +256,11 @@ def published_comparison(ours: pd.DataFrame, published: pd.DataFrame) -> pd.Data
     for c in ("published_n_her2_low", "published_n_evaluable"):
         out[c] = out[c].astype("Int64")
     out["published_pct_her2_low"] = 100 * out["published_n_her2_low"] / out["published_n_evaluable"]
-    has = out["published_n_evaluable"].notna()
-    same = (out["n_her2_low"] == out["published_n_her2_low"]) & (out["n_evaluable"] == out["published_n_evaluable"])
+    has = out["published_n_evaluable"].notna().to_numpy(bool)
+    same = (
+        (out["n_her2_low"] == out["published_n_her2_low"])
+        & (out["n_evaluable"] == out["published_n_evaluable"])
+    ).fillna(False).to_numpy(bool)
     out["match"] = np.where(has, np.where(same, "yes", "no"), "no published value")
     unknown = sorted(set(pub["alteration"]) - set(ours["alteration"]))
     if unknown:
