@@ -60,7 +60,10 @@ class AlterationSet:
     def long(self) -> pd.DataFrame:
         """One row per (alteration, gene, event, profile)."""
         rows = [
-            (a.id, g, e, EVENT_PROFILE[e]) for a in self.alterations for g in a.genes for e in a.events
+            (a.id, g, e, EVENT_PROFILE[e])
+            for a in self.alterations
+            for g in a.genes
+            for e in a.events
         ]
         return pd.DataFrame(rows, columns=["alteration", "gene", "event", "profile"])
 
@@ -99,7 +102,9 @@ def load_alterations(path: str | Path, schema_dir: str | Path = SCHEMA_DIR) -> A
     return AlterationSet(alts, {**DEFAULT_FILTER, **(raw.get("mutation_filter") or {})})
 
 
-def filter_mutations(mutations: pd.DataFrame, mutation_filter: dict[str, Any] | None = None) -> pd.DataFrame:
+def filter_mutations(
+    mutations: pd.DataFrame, mutation_filter: dict[str, Any] | None = None
+) -> pd.DataFrame:
     """Apply cBioPortal's import filter to a canonical mutation table."""
     f = {**DEFAULT_FILTER, **(mutation_filter or {})}
     vc = mutations["variant_classification"].astype("string")
@@ -120,7 +125,9 @@ def gene_events(tables: Any, mutation_filter: dict[str, Any] | None = None) -> p
     cna = tables.cna
     value = pd.to_numeric(cna["value"], errors="coerce")
     frames.append(cna.loc[value == 2, ["sample_id", "gene"]].assign(event="amplification"))
-    frames.append(cna.loc[value.isin([-2, -1.5]), ["sample_id", "gene"]].assign(event="deep_deletion"))
+    frames.append(
+        cna.loc[value.isin([-2, -1.5]), ["sample_id", "gene"]].assign(event="deep_deletion")
+    )
     sv = tables.sv
     for site in ("site1_gene", "site2_gene"):
         part = sv[["sample_id", site]].rename(columns={site: "gene"}).dropna(subset=["gene"])
@@ -205,7 +212,10 @@ def alteration_matrix(
     profiled = _dense(pairs, index, ids) | altered
     values = np.where(altered, 1, 0).astype("int8")
     matrix = pd.DataFrame(
-        {i: pd.array(np.where(profiled[:, k], values[:, k], -1), dtype="Int8") for k, i in enumerate(ids)}
+        {
+            i: pd.array(np.where(profiled[:, k], values[:, k], -1), dtype="Int8")
+            for k, i in enumerate(ids)
+        }
     )
     matrix = matrix.mask(matrix == -1)
     matrix.insert(0, "patient_id", samples["patient_id"].astype("string").to_numpy())

@@ -72,7 +72,11 @@ WARNING_COLUMNS = ["field", "column", "value", "count", "action"]
 
 
 def check_mapped_columns(
-    cohort: dict[str, Any], samples: pd.DataFrame, patients: pd.DataFrame, sample_file: str, patient_file: str
+    cohort: dict[str, Any],
+    samples: pd.DataFrame,
+    patients: pd.DataFrame,
+    sample_file: str,
+    patient_file: str,
 ) -> None:
     """A mapped column missing from the data is a one-line error naming cohort file, field and column."""
     for section, frame, fname in (
@@ -117,7 +121,11 @@ def map_vocabulary(
 def to_number(values: pd.Series, field: str, column: str) -> tuple[pd.Series, pd.DataFrame]:
     raw = values.astype("string").str.strip()
     num = pd.to_numeric(raw, errors="coerce")
-    bad = raw.notna() & num.isna() & ~raw.isin(["NA", "Not Available", "Unknown", "unk", "[Not Available]"])
+    bad = (
+        raw.notna()
+        & num.isna()
+        & ~raw.isin(["NA", "Not Available", "Unknown", "unk", "[Not Available]"])
+    )
     warnings = raw[bad].value_counts().rename_axis("value").reset_index(name="count")
     warnings.insert(0, "column", column)
     warnings.insert(0, "field", field)
@@ -133,14 +141,38 @@ def _derive_hr(er: pd.Series, pr: pd.Series) -> pd.Series:
     return out
 
 
+def source_file_names(manifest_path: str) -> tuple[str, str]:
+    """The clinical sample and patient files a study was read from (for error messages)."""
+    import json
+
+    manifest = json.loads(open(manifest_path).read())
+    names = {
+        "CLINICAL/SAMPLE_ATTRIBUTES": "the clinical sample file",
+        "CLINICAL/PATIENT_ATTRIBUTES": "the clinical patient file",
+    }
+    for rec in manifest.get("inputs", []):
+        if rec.get("datatype") in names:
+            names[rec["datatype"]] = rec["path"]
+    src = manifest.get("source", "folder")
+    if src == "api":
+        names = {k: f"the API's {v.split()[-2]} clinical data" for k, v in names.items()}
+    return names["CLINICAL/SAMPLE_ATTRIBUTES"], names["CLINICAL/PATIENT_ATTRIBUTES"]
+
+
 def build_clinical(
-    cohort: dict[str, Any], samples: pd.DataFrame, patients: pd.DataFrame
+    cohort: dict[str, Any],
+    samples: pd.DataFrame,
+    patients: pd.DataFrame,
+    sample_file: str = "the clinical sample file",
+    patient_file: str = "the clinical patient file",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One canonical row per sample. Returns (clinical, warnings)."""
-    check_mapped_columns(cohort, samples, patients, "the clinical sample file", "the clinical patient file")
+    check_mapped_columns(cohort, samples, patients, sample_file, patient_file)
     vocabs = cohort.get("vocabularies", {})
     merged = samples.merge(
-        patients.drop(columns=[c for c in patients.columns if c in samples.columns and c != "PATIENT_ID"]),
+        patients.drop(
+            columns=[c for c in patients.columns if c in samples.columns and c != "PATIENT_ID"]
+        ),
         on="PATIENT_ID",
         how="left",
         validate="many_to_one",
@@ -153,9 +185,9 @@ def build_clinical(
         }
     )
     warnings = []
-    for field in [c for c in CLINICAL_COLUMNS[2:] if c != "os_event" and not c.startswith("raw_")] + [
-        "os_status"
-    ]:
+    for field in [
+        c for c in CLINICAL_COLUMNS[2:] if c != "os_event" and not c.startswith("raw_")
+    ] + ["os_status"]:
         column = fields.get(field)
         if field in AUDITED_STATUS_FIELDS:
             out[f"raw_{field}"] = merged[column].astype("string") if column else pd.NA
@@ -181,7 +213,9 @@ def build_clinical(
         if f"{prefix}hr_status" not in fields and (
             f"{prefix}er_status" in fields or f"{prefix}pr_status" in fields
         ):
-            out[f"{prefix}hr_status"] = _derive_hr(out[f"{prefix}er_status"], out[f"{prefix}pr_status"])
+            out[f"{prefix}hr_status"] = _derive_hr(
+                out[f"{prefix}er_status"], out[f"{prefix}pr_status"]
+            )
     if "os_status" in fields:
         ev = out.pop("os_status")
         event = ev.eq("event").fillna(False).to_numpy(bool)
@@ -195,5 +229,9 @@ def build_clinical(
     if "subtype" in fields:
         out.loc[out["subtype"] == "excluded", "subtype"] = pd.NA
     nonempty = [w for w in warnings if len(w)]
-    warn = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=WARNING_COLUMNS)
+    warn = (
+        pd.concat(nonempty, ignore_index=True)
+        if nonempty
+        else pd.DataFrame(columns=WARNING_COLUMNS)
+    )
     return out[CLINICAL_COLUMNS], warn

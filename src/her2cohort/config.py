@@ -45,7 +45,9 @@ def merge_vocabularies(base: dict[str, Any], override: dict[str, Any] | None) ->
     return merged
 
 
-def load_cohort(config: dict[str, Any], name: str, schema_dir: str | Path = SCHEMA_DIR) -> dict[str, Any]:
+def load_cohort(
+    config: dict[str, Any], name: str, schema_dir: str | Path = SCHEMA_DIR
+) -> dict[str, Any]:
     """Load config/cohorts/<name>.yaml, validate it and merge the shared vocabularies into it."""
     path = Path(config.get("cohort_dir", "config/cohorts")) / f"{name}.yaml"
     cohort = load_yaml(path)
@@ -53,5 +55,7 @@ def load_cohort(config: dict[str, Any], name: str, schema_dir: str | Path = SCHE
     cohort = dict(cohort)
     cohort["name"] = name
     cohort["path"] = str(path)
-    cohort["vocabularies"] = merge_vocabularies(config.get("vocabularies", {}), cohort.get("vocabularies"))
+    cohort["vocabularies"] = merge_vocabularies(
+        config.get("vocabularies", {}), cohort.get("vocabularies")
+    )
     return cohort

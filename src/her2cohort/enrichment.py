@@ -80,7 +80,9 @@ def odds_ratio_exact(table: np.ndarray, alpha: float = 0.05) -> tuple[float, flo
     return float(res.statistic), float(ci.low), float(ci.high), float(p)
 
 
-def mantel_haenszel(tables: list[np.ndarray], alpha: float = 0.05) -> tuple[float, float, float, float, float, int]:
+def mantel_haenszel(
+    tables: list[np.ndarray], alpha: float = 0.05
+) -> tuple[float, float, float, float, float, int]:
     """Pooled MH odds ratio, its CI, the CMH test p (continuity-corrected, as R's mantelhaen.test)
     and the Breslow-Day homogeneity p, over strata with at least two observations."""
     usable = [np.asarray(t, dtype=float) for t in tables if np.asarray(t).sum() >= 2]
@@ -105,7 +107,9 @@ def mantel_haenszel(tables: list[np.ndarray], alpha: float = 0.05) -> tuple[floa
     )
 
 
-def select_unit(frame: pd.DataFrame, unit: str, sequencing_time: pd.Series | None = None) -> pd.DataFrame:
+def select_unit(
+    frame: pd.DataFrame, unit: str, sequencing_time: pd.Series | None = None
+) -> pd.DataFrame:
     """Every sample, or one per patient: the latest sequenced (ties and missing times: the last id)."""
     if unit == "sample":
         return frame
@@ -118,7 +122,9 @@ def select_unit(frame: pd.DataFrame, unit: str, sequencing_time: pd.Series | Non
         else np.nan
     )
     order["t"] = order["t"].fillna(-np.inf)
-    keep = order.sort_values(["patient_id", "t", "sample_id"]).drop_duplicates("patient_id", keep="last")
+    keep = order.sort_values(["patient_id", "t", "sample_id"]).drop_duplicates(
+        "patient_id", keep="last"
+    )
     return frame[frame["sample_id"].isin(keep["sample_id"])]
 
 
@@ -185,11 +191,19 @@ def enrichment_table(
         nu, ku = row["n_unaltered_evaluable"], row["n_unaltered_her2_low"]
         row["pct_her2_low_unaltered"] = 100 * ku / nu if nu else np.nan
         lo, hi = wilson(ku, nu, alpha)
-        row["pct_her2_low_unaltered_ci_low"], row["pct_her2_low_unaltered_ci_high"] = 100 * lo, 100 * hi
-        table = np.array(
-            [[row["n_her2_low"], row["n_her2_0"]], [row["n_unaltered_her2_low"], row["n_unaltered_her2_0"]]]
+        row["pct_her2_low_unaltered_ci_low"], row["pct_her2_low_unaltered_ci_high"] = (
+            100 * lo,
+            100 * hi,
         )
-        row["odds_ratio"], row["or_ci_low"], row["or_ci_high"], row["fisher_p"] = odds_ratio_exact(table, alpha)
+        table = np.array(
+            [
+                [row["n_her2_low"], row["n_her2_0"]],
+                [row["n_unaltered_her2_low"], row["n_unaltered_her2_0"]],
+            ]
+        )
+        row["odds_ratio"], row["or_ci_low"], row["or_ci_high"], row["fisher_p"] = odds_ratio_exact(
+            table, alpha
+        )
         strata = []
         for level in ("positive", "negative"):
             s = (hr == level).to_numpy(dtype=bool, na_value=False)
@@ -209,7 +223,9 @@ def enrichment_table(
             row["breslow_day_p"],
             row["n_mh_strata"],
         ) = mantel_haenszel(strata, alpha)
-        row["status"] = "computed" if n else "computed: no altered sample with a known HER2 category"
+        row["status"] = (
+            "computed" if n else "computed: no altered sample with a known HER2 category"
+        )
         if partial:
             row["status"] += f"; {partial}"
         rows.append(row)
@@ -241,7 +257,9 @@ def cannot_compute(definitions: pd.DataFrame, availability: dict[str, bool]) -> 
         if len(missing) == len(events):
             out[d.alteration] = f"not computable: study has no {'/'.join(profiles)} profile"
         else:
-            out[d.alteration] = f"partial: {', '.join(missing)} not profiled in this study ({'/'.join(profiles)})"
+            out[d.alteration] = (
+                f"partial: {', '.join(missing)} not profiled in this study ({'/'.join(profiles)})"
+            )
     return out
 
 
@@ -250,17 +268,33 @@ def published_comparison(ours: pd.DataFrame, published: pd.DataFrame) -> pd.Data
     pub = published.rename(
         columns={"n_her2_low": "published_n_her2_low", "n_evaluable": "published_n_evaluable"}
     )
-    out = ours[["alteration", "mechanism", "genes", "n_altered", "n_evaluable", "n_her2_low", "pct_her2_low"]].merge(
-        pub[["alteration", "published_n_her2_low", "published_n_evaluable"]], on="alteration", how="left"
+    out = ours[
+        [
+            "alteration",
+            "mechanism",
+            "genes",
+            "n_altered",
+            "n_evaluable",
+            "n_her2_low",
+            "pct_her2_low",
+        ]
+    ].merge(
+        pub[["alteration", "published_n_her2_low", "published_n_evaluable"]],
+        on="alteration",
+        how="left",
     )
     for c in ("published_n_her2_low", "published_n_evaluable"):
         out[c] = out[c].astype("Int64")
     out["published_pct_her2_low"] = 100 * out["published_n_her2_low"] / out["published_n_evaluable"]
     has = out["published_n_evaluable"].notna().to_numpy(bool)
     same = (
-        (out["n_her2_low"] == out["published_n_her2_low"])
-        & (out["n_evaluable"] == out["published_n_evaluable"])
-    ).fillna(False).to_numpy(bool)
+        (
+            (out["n_her2_low"] == out["published_n_her2_low"])
+            & (out["n_evaluable"] == out["published_n_evaluable"])
+        )
+        .fillna(False)
+        .to_numpy(bool)
+    )
     out["match"] = np.where(has, np.where(same, "yes", "no"), "no published value")
     unknown = sorted(set(pub["alteration"]) - set(ours["alteration"]))
     if unknown:

@@ -33,7 +33,17 @@ ZERO_ONE_OPTIONS = ("zero", "low", "unknown")
 #: the 0-1+ assignment each rule uses by default (ihc_only follows the published table)
 RULE_DEFAULT_ZERO_ONE = {"ihc_only": "low"}
 
-MISSING_TOKENS = {"", "na", "n/a", "nan", "not available", "unk/nd", "unknown", "unk", "[not available]"}
+MISSING_TOKENS = {
+    "",
+    "na",
+    "n/a",
+    "nan",
+    "not available",
+    "unk/nd",
+    "unknown",
+    "unk",
+    "[not available]",
+}
 NOT_DONE_TOKENS = {"not applicable", "not done", "not performed", "nd"}
 FAILED_TOKENS = {"test failure", "failed", "failure", "msk failed"}
 
@@ -96,7 +106,9 @@ def parse_ihc(raw: Any) -> IhcParse:
                 flags["focal"] = True
             elif mod_l in ("outside", "osh"):
                 flags["outside"] = True
-            elif mm := re.fullmatch(r"(?:outside|osh)\s*:?\s*([0-3](?:\s*-\s*[0-3])?\s*\+?)", mod_l):
+            elif mm := re.fullmatch(
+                r"(?:outside|osh)\s*:?\s*([0-3](?:\s*-\s*[0-3])?\s*\+?)", mod_l
+            ):
                 flags["outside"] = True
                 flags["outside_score"] = mm.group(1).replace(" ", "")
             elif mm := re.fullmatch(r"([0-3](?:\s*-\s*[0-3])?\s*\+?)\s*(?:outside|osh)", mod_l):
@@ -221,7 +233,9 @@ def parse_ish_value(raw: Any) -> IshValueParse:
     return IshValueParse("parsed", ratio=ratio, implausible=implausible, **out)
 
 
-def ish_group(ratio: float, cn: float, ratio_cut: float = 2.0, cn_low: float = 4.0, cn_high: float = 6.0) -> float:
+def ish_group(
+    ratio: float, cn: float, ratio_cut: float = 2.0, cn_low: float = 4.0, cn_high: float = 6.0
+) -> float:
     """ASCO/CAP 2018 dual-probe ISH group (1-5), NaN where ratio or copy number is missing."""
     if np.isnan(ratio) or np.isnan(cn):
         return np.nan
@@ -262,9 +276,13 @@ def parse_her2_fields(clinical: pd.DataFrame, tissue: str = "") -> pd.DataFrame:
     return pd.concat([ihc, st, val], axis=1)
 
 
-def _amplification(parsed: pd.DataFrame, ihc_eff: pd.Series, cuts: dict[str, float]) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _amplification(
+    parsed: pd.DataFrame, ihc_eff: pd.Series, cuts: dict[str, float]
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Return (ISH group, amplified True/False/NA, basis) per row."""
-    usable = (parsed["ish_parse_status"] == "parsed") & ~parsed["ish_implausible"].fillna(False).astype(bool)
+    usable = (parsed["ish_parse_status"] == "parsed") & ~parsed["ish_implausible"].fillna(
+        False
+    ).astype(bool)
     ratio = parsed["ish_ratio"].where(usable).astype(float)
     cn = parsed["ish_copy_number"].where(usable).astype(float)
     rc, lo, hi = cuts["ish_ratio_cut"], cuts["ish_cn_low"], cuts["ish_cn_high"]
@@ -330,7 +348,11 @@ def classify(
     zo = lab == "0-1+"
     lab[zo] = lab[zo] + f" (0-1+ assigned {zero_one})"
     if rule == "ihc_only":
-        for cond, cat in ((e == 0, "HER2-0"), ((e >= 1) & (e <= 2), "HER2-low"), (e == 3, "HER2-positive")):
+        for cond, cat in (
+            (e == 0, "HER2-0"),
+            ((e >= 1) & (e <= 2), "HER2-low"),
+            (e == 3, "HER2-positive"),
+        ):
             category[cond] = cat
             reason[cond] = "IHC " + lab[cond].astype(str)
     else:
@@ -343,7 +365,11 @@ def classify(
             ((e == 2) & is_amp, "HER2-positive", "IHC " + lab + ", amplified by " + b),
             ((e == 2) & not_amp, "HER2-low", "IHC " + lab + ", not amplified by " + b),
             ((e == 2) & ~is_amp & ~not_amp, "unknown", "IHC " + lab + ", " + b),
-            ((e <= 1) & is_amp, "HER2-positive", "IHC " + lab + " but amplified by " + b + " (discordant)"),
+            (
+                (e <= 1) & is_amp,
+                "HER2-positive",
+                "IHC " + lab + " but amplified by " + b + " (discordant)",
+            ),
             ((e == 1) & ~is_amp, "HER2-low", "IHC " + lab),
             ((e == 0) & ~is_amp, "HER2-0", "IHC " + lab),
             ((no_ihc | z1_unknown) & is_amp, "HER2-positive", "no usable IHC; amplified by " + b),
@@ -359,7 +385,9 @@ def classify(
             category[pos] = "HER2-positive"
             reason[pos] = "no IHC/ISH values; clinical HER2 status positive"
             neg = no_info & (hs == "negative")
-            reason[neg] = "no IHC score: HER2-negative, but HER2-0 and HER2-low cannot be told apart"
+            reason[neg] = (
+                "no IHC score: HER2-negative, but HER2-0 and HER2-low cannot be told apart"
+            )
     return pd.DataFrame(
         {
             "ish_group": group.to_numpy(),
@@ -425,7 +453,9 @@ def harmonize_samples(
     cls = classify(seq, rule, zero_one, clinical["her2_status"], cuts)
     prim = parse_her2_fields(clinical, "primary_")
     pcls = classify(prim, rule, zero_one, clinical["primary_her2_status"], cuts)
-    out = pd.concat([clinical[["sample_id", "patient_id", "sample_type", "her2_status"]], seq, cls], axis=1)
+    out = pd.concat(
+        [clinical[["sample_id", "patient_id", "sample_type", "her2_status"]], seq, cls], axis=1
+    )
     out["rule"] = rule
     out["zero_one_plus"] = zero_one
     out["primary_ihc_raw"] = prim["ihc_raw"]
@@ -505,7 +535,7 @@ def audit(
     """
     missed = set()
     if unmapped is not None and len(unmapped):
-        missed = set(zip(unmapped["field"].astype(str), unmapped["value"].astype(str)))
+        missed = set(zip(unmapped["field"].astype(str), unmapped["value"].astype(str), strict=True))
     rows = []
     for field, parser in AUDIT_FIELDS.items():
         if field not in columns:
@@ -547,19 +577,30 @@ def audit(
                 "raw_value": value,
                 "count": int(count),
                 "parse_status": state,
-                "parsed": f"status={canon}" if canon else ("" if state == "missing" else "not in vocabulary"),
+                "parsed": f"status={canon}"
+                if canon
+                else ("" if state == "missing" else "not in vocabulary"),
             }
             for cat in CATEGORIES:
                 row[f"n_{cat}"] = int(tab.loc[value, cat]) if cat in tab.columns else 0
             rows.append(row)
-    cols = ["field", "column", "raw_value", "count", "parse_status", "parsed"] + [f"n_{c}" for c in CATEGORIES]
+    cols = ["field", "column", "raw_value", "count", "parse_status", "parsed"] + [
+        f"n_{c}" for c in CATEGORIES
+    ]
     out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values(["field", "count", "raw_value"], ascending=[True, False, True], kind="stable")
+    return out.sort_values(
+        ["field", "count", "raw_value"], ascending=[True, False, True], kind="stable"
+    )
 
 
-def transitions(scenarios: pd.DataFrame, sample_type: pd.Series, defaults: dict[str, str]) -> pd.DataFrame:
+def transitions(
+    scenarios: pd.DataFrame, sample_type: pd.Series, defaults: dict[str, str]
+) -> pd.DataFrame:
     """Primary-tumour x sequenced-sample category counts for metastatic samples, per rule set."""
-    st = pd.Series(sample_type.to_numpy(), index=scenarios.loc[scenarios.index[: len(sample_type)], "sample_id"])
+    st = pd.Series(
+        sample_type.to_numpy(),
+        index=scenarios.loc[scenarios.index[: len(sample_type)], "sample_id"],
+    )
     frames = []
     for rule, z in defaults.items():
         sub = scenarios[(scenarios["rule"] == rule) & (scenarios["zero_one_plus"] == z)]
@@ -588,15 +629,22 @@ def switching_summary(trans: pd.DataFrame) -> pd.DataFrame:
     """Among metastatic samples HER2-0 or HER2-low in both tissues: how many switched."""
     rows = []
     for (rule, z), t in trans.groupby(["rule", "zero_one_plus"], sort=False):
-        key = t.set_index(["primary_category", "sequenced_category"])["n"]
-        get = lambda a, b: int(key.get((a, b), 0))  # noqa: E731
+        key = t.set_index(["primary_category", "sequenced_category"])["n"].to_dict()
+
+        def get(a: str, b: str, key: dict = key) -> int:
+            return int(key.get((a, b), 0))
+
         both = sum(get(a, b) for a in ("HER2-0", "HER2-low") for b in ("HER2-0", "HER2-low"))
         switched = get("HER2-0", "HER2-low") + get("HER2-low", "HER2-0")
         rows.append(
             {
                 "rule": rule,
                 "zero_one_plus": z,
-                "n_metastatic_both_known": int(t.loc[(t.primary_category != "unknown") & (t.sequenced_category != "unknown"), "n"].sum()),
+                "n_metastatic_both_known": int(
+                    t.loc[
+                        (t.primary_category != "unknown") & (t.sequenced_category != "unknown"), "n"
+                    ].sum()
+                ),
                 "n_zero_or_low_both": both,
                 "n_zero_to_low": get("HER2-0", "HER2-low"),
                 "n_low_to_zero": get("HER2-low", "HER2-0"),

@@ -58,7 +58,6 @@ def read_tsv_strings(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
             separator="\t",
             infer_schema=False,
             quote_char=None,
-            missing_utf8_is_empty_string=False,
             truncate_ragged_lines=False,
         )
     except pl.exceptions.PolarsError as exc:  # pragma: no cover - message depends on polars

@@ -5,6 +5,7 @@ rule clinical:
     input:
         samples="results/{cohort}/study/samples.parquet",
         patients="results/{cohort}/study/patients.parquet",
+        manifest="results/{cohort}/study/manifest.json",
     output:
         clinical="results/{cohort}/clinical/clinical.parquet",
         warnings="results/{cohort}/clinical/warnings.tsv",

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import pandas as pd
-
 from her2cohort.alterations import alteration_matrix, load_alterations, profile_availability
 from her2cohort.io import write_parquet, write_tsv
 from her2cohort.runner import run

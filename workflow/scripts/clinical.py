@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from her2cohort.cohort import build_clinical
+from her2cohort.cohort import build_clinical, source_file_names
 from her2cohort.io import write_parquet, write_tsv
 from her2cohort.runner import run
 
@@ -10,7 +10,8 @@ from her2cohort.runner import run
 def main(smk):
     samples = pd.read_parquet(smk.input.samples)
     patients = pd.read_parquet(smk.input.patients)
-    clinical, warnings = build_clinical(smk.params.cohort, samples, patients)
+    names = source_file_names(smk.input.manifest)
+    clinical, warnings = build_clinical(smk.params.cohort, samples, patients, *names)
     for row in warnings.itertuples():
         print(f"warning: {row.field} ({row.column}): {row.value!r} x{row.count}: {row.action}")
     write_tsv(warnings, smk.output.warnings)

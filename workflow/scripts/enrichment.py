@@ -20,11 +20,17 @@ def main(smk):
     unit = opts.get("unit", "sample")
     matrix = en.select_unit(matrix, unit, clinical["sequencing_time"].reindex(matrix["sample_id"]))
     hr = clinical["hr_status"].reindex(matrix["sample_id"])
-    avail = {p: p in summary["profiles_in_study"].iloc[0].split(",") for p in
-             ("mutations", "cna", "structural_variants")} if len(summary) else {}
+    avail = (
+        {
+            p: p in summary["profiles_in_study"].iloc[0].split(",")
+            for p in ("mutations", "cna", "structural_variants")
+        }
+        if len(summary)
+        else {}
+    )
     cannot = en.cannot_compute(summary, avail)
     tables = {}
-    for rule, out in zip(smk.params.rules, smk.output.tables):
+    for rule, out in zip(smk.params.rules, smk.output.tables, strict=True):
         samples = read_tsv(smk.input.samples[smk.params.rules.index(rule)]).set_index("sample_id")
         cats = samples["her2_category"].reindex(matrix["sample_id"])
         tables[rule] = en.enrichment_table(matrix, cats, hr, summary, alpha, cannot)

@@ -15,7 +15,9 @@ def main(smk):
     columns = {**(cohort.get("patient_fields") or {}), **(cohort.get("sample_fields") or {})}
     defaults = {r: hz.zero_one_for(r, her2["zero_one_plus"]) for r in smk.params.rules}
     summaries = []
-    for rule, samples_out, audit_out in zip(smk.params.rules, smk.output.samples, smk.output.audit):
+    for rule, samples_out, audit_out in zip(
+        smk.params.rules, smk.output.samples, smk.output.audit, strict=True
+    ):
         samples = hz.harmonize_samples(clinical, rule, defaults[rule], cuts)
         write_tsv(hz.audit(clinical, columns, samples, unmapped), audit_out)
         write_tsv(samples, samples_out)

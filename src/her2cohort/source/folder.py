@@ -10,7 +10,13 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from her2cohort.io import DataError, read_normalized_bytes, read_tsv_strings, sha256_file, split_comment_header
+from her2cohort.io import (
+    DataError,
+    read_normalized_bytes,
+    read_tsv_strings,
+    sha256_file,
+    split_comment_header,
+)
 from her2cohort.source.tables import (
     ATTRIBUTE_COLUMNS,
     CASE_LIST_COLUMNS,
@@ -78,7 +84,11 @@ def parse_meta(path: Path) -> dict[str, str]:
 
 
 def _input_record(path: Path, rows: int | None = None) -> dict[str, Any]:
-    rec: dict[str, Any] = {"path": str(path), "size": path.stat().st_size, "sha256": sha256_file(path)}
+    rec: dict[str, Any] = {
+        "path": str(path),
+        "size": path.stat().st_size,
+        "sha256": sha256_file(path),
+    }
     if rows is not None:
         rec["rows"] = rows
     return rec
@@ -131,7 +141,9 @@ def read_maf(path: Path) -> pd.DataFrame:
     missing = [c for c in MAF_REQUIRED if c not in frame.columns]
     if missing:
         raise DataError(f"{path}: MAF lacks required column(s) {', '.join(missing)}")
-    out = pd.DataFrame({canon: frame[col] if col in frame else pd.NA for col, canon in MAF_COLUMNS.items()})
+    out = pd.DataFrame(
+        {canon: frame[col] if col in frame else pd.NA for col, canon in MAF_COLUMNS.items()}
+    )
     out["protein_change"] = out["protein_change"].astype("string").str.removeprefix("p.")
     return out[MUTATION_COLUMNS].astype("string")
 
@@ -177,7 +189,9 @@ def read_cna_matrix(path: Path) -> tuple[pd.DataFrame, list[str]]:
 def read_fusions(path: Path) -> pd.DataFrame:
     """Old-style data_fusions.txt: one row per partner gene; collapse to one event per fusion."""
     frame, _ = read_tsv_strings(path)
-    missing = [c for c in ("Hugo_Symbol", "Tumor_Sample_Barcode", "Fusion") if c not in frame.columns]
+    missing = [
+        c for c in ("Hugo_Symbol", "Tumor_Sample_Barcode", "Fusion") if c not in frame.columns
+    ]
     if missing:
         raise DataError(f"{path}: fusion file lacks column(s) {', '.join(missing)}")
     frame = frame.dropna(subset=["Hugo_Symbol", "Tumor_Sample_Barcode"])
@@ -191,7 +205,9 @@ def read_fusions(path: Path) -> pd.DataFrame:
     site2 = grouped["Hugo_Symbol"].str[1]
     extra = grouped["Hugo_Symbol"].str.len() > 2
     if extra.any():
-        log.warning("%s: %d fusion events name more than two genes; keeping two", path, int(extra.sum()))
+        log.warning(
+            "%s: %d fusion events name more than two genes; keeping two", path, int(extra.sum())
+        )
     return pd.DataFrame(
         {
             "sample_id": grouped["Tumor_Sample_Barcode"],
@@ -209,7 +225,9 @@ def read_sv(path: Path) -> pd.DataFrame:
     if "Sample_Id" not in frame.columns:
         raise DataError(f"{path}: structural variant file has no Sample_Id column")
     if "Site1_Hugo_Symbol" not in frame.columns and "Site2_Hugo_Symbol" not in frame.columns:
-        raise DataError(f"{path}: structural variant file has neither Site1_Hugo_Symbol nor Site2_Hugo_Symbol")
+        raise DataError(
+            f"{path}: structural variant file has neither Site1_Hugo_Symbol nor Site2_Hugo_Symbol"
+        )
     get = lambda c: frame[c] if c in frame else pd.Series(pd.NA, index=frame.index)  # noqa: E731
     return pd.DataFrame(
         {
@@ -272,7 +290,9 @@ def _profile_kind(meta: dict[str, str]) -> str | None:
     }.get(kind)
 
 
-def read_study_folder(folder: str | Path, panel_dirs: list[str | Path] | None = None) -> StudyTables:
+def read_study_folder(
+    folder: str | Path, panel_dirs: list[str | Path] | None = None
+) -> StudyTables:
     """Read every supported data file a study's meta files point to."""
     root = Path(folder)
     study_meta_path = root / "meta_study.txt"
@@ -305,7 +325,9 @@ def read_study_folder(folder: str | Path, panel_dirs: list[str | Path] | None = 
             raise DataError(f"{meta_path}: no data_filename")
         data_path = root / meta["data_filename"]
         if not data_path.is_file():
-            raise DataError(f"{meta_path}: data_filename '{meta['data_filename']}' does not exist in {root}")
+            raise DataError(
+                f"{meta_path}: data_filename '{meta['data_filename']}' does not exist in {root}"
+            )
         kind = _profile_kind(meta)
         if gat == "CLINICAL" and datatype in ("SAMPLE_ATTRIBUTES", "MIXED_ATTRIBUTES"):
             samples, attrs = read_clinical(data_path, "sample")
@@ -335,7 +357,7 @@ def read_study_folder(folder: str | Path, panel_dirs: list[str | Path] | None = 
         if kind and "stable_id" in meta:
             profile_ids[meta["stable_id"]] = kind
             profile_ids[f"{study_id}_{meta['stable_id']}"] = kind
-        inputs.append(_input_record(data_path, rows))
+        inputs.append(_input_record(data_path, rows) | {"datatype": f"{gat}/{datatype}"})
     if samples is None:
         raise DataError(f"{root}: no clinical sample file (meta with datatype SAMPLE_ATTRIBUTES)")
     if patients is None:
@@ -368,7 +390,9 @@ def read_study_folder(folder: str | Path, panel_dirs: list[str | Path] | None = 
         source="folder",
         samples=samples,
         patients=patients,
-        attributes=pd.concat(attributes, ignore_index=True) if attributes else empty(ATTRIBUTE_COLUMNS),
+        attributes=pd.concat(attributes, ignore_index=True)
+        if attributes
+        else empty(ATTRIBUTE_COLUMNS),
         mutations=pd.concat(mutations, ignore_index=True) if mutations else empty(MUTATION_COLUMNS),
         cna=pd.concat(cna, ignore_index=True) if cna else empty(CNA_COLUMNS),
         sv=pd.concat(sv, ignore_index=True) if sv else empty(SV_COLUMNS),
@@ -383,7 +407,9 @@ def read_study_folder(folder: str | Path, panel_dirs: list[str | Path] | None = 
 
 def _read_panels(root: Path, panel_dirs: list[str | Path]) -> tuple[pd.DataFrame, list[Path]]:
     candidates = [p for p in sorted(root.glob("data_gene_panel*.txt")) if "matrix" not in p.name]
-    candidates += sorted((root / "gene_panels").glob("*.txt")) if (root / "gene_panels").is_dir() else []
+    candidates += (
+        sorted((root / "gene_panels").glob("*.txt")) if (root / "gene_panels").is_dir() else []
+    )
     for extra in panel_dirs:
         if Path(extra).is_dir():
             candidates += sorted(Path(extra).glob("*.txt"))

@@ -31,7 +31,9 @@ def _from_datahub(study_id: str, config: dict[str, Any]) -> StudyTables:
 
     dh = config.get("datahub", {})
     kwargs = {"url_template": dh["url_template"]} if "url_template" in dh else {}
-    folder = download_datahub_study(study_id, Path(dh.get("dest_dir", "resources/datahub")), **kwargs)
+    folder = download_datahub_study(
+        study_id, Path(dh.get("dest_dir", "resources/datahub")), **kwargs
+    )
     tables = read_study_folder(folder, config.get("gene_panel_dirs", []))
     tables.source = "datahub"
     return tables

@@ -1,0 +1,138 @@
+"""End-to-end snakemake runs on the fixture study, and one-line errors with nothing left behind."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import FIXTURES, REPO
+
+from her2cohort.io import read_tsv
+
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+pytestmark = pytest.mark.slow
+
+
+def make_workdir(tmp: Path, cohort_file: Path | None = None, study: Path | None = None) -> Path:
+    """A working directory with a config that runs only the fixture cohort."""
+    work = tmp / "work"
+    (work / "cohorts").mkdir(parents=True)
+    mirror = tmp / "mirror"
+    shutil.copytree(study or FIXTURES / "cbioportal" / "mini_brca", mirror / "mini_brca")
+    shutil.copy(cohort_file or FIXTURES / "config" / "cohorts" / "mini_brca.yaml", work / "cohorts")
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(
+        cohorts=["mini_brca"],
+        cohort_dir=str(work / "cohorts"),
+        mirrors=[str(mirror)],
+        alterations=str(REPO / "config" / "alterations.yaml"),
+        published_table=str(REPO / "config" / "published" / "her2_low_table.tsv"),
+    )
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    return work
+
+
+def snakemake(work: Path, *targets: str) -> subprocess.CompletedProcess:
+    cmd = [
+        str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory", str(work),
+        "--configfile", str(work / "config.yaml"), "--cores", "2", *targets,
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def mini_run(tmp_path_factory) -> Path:
+    work = make_workdir(tmp_path_factory.mktemp("e2e"))
+    proc = snakemake(work)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work
+
+
+def test_end_to_end_outputs(mini_run: Path) -> None:
+    res = mini_run / "results" / "mini_brca"
+    ihc = read_tsv(res / "her2" / "ihc_only" / "samples.tsv").set_index("sample_id")
+    asco = read_tsv(res / "her2" / "asco_cap_2018" / "samples.tsv").set_index("sample_id")
+    designed = ["P1-T1", "P1-T2", "P2-T1", "P3-T1", "P4-T1", "P5-T1", "P6-T1", "P6-T2"]
+    assert ihc.loc[designed, "her2_category"].tolist() == [
+        "HER2-0", "HER2-low", "HER2-low", "HER2-positive", "HER2-low", "HER2-low", "unknown", "HER2-low",
+    ]
+    assert asco.loc[designed, "her2_category"].tolist() == [
+        "HER2-0", "HER2-low", "HER2-low", "HER2-positive", "HER2-0", "HER2-positive", "unknown", "unknown",
+    ]
+    assert asco.loc["P5-T1", "ish_group"] == 1 and asco.loc["P2-T1", "ish_group"] == 5
+    assert asco.loc["P5-T1", "ihc_focal"]
+    audit = read_tsv(res / "her2" / "ihc_only" / "audit.tsv")
+    assert audit.loc[audit["field"] == "her2_ihc", "count"].sum() == 62
+    trans = read_tsv(res / "her2" / "transitions.tsv")
+    assert set(trans["rule"]) == {"ihc_only", "asco_cap_2018"}
+    matrix = pd.read_parquet(res / "alterations" / "matrix.parquet").set_index("sample_id")
+    assert matrix.loc["P1-T2", "ESR1_mut"] == 1 and pd.isna(matrix.loc["P6-T1", "ESR1_mut"])
+    assert matrix.loc["P5-T1", "FGFR1_2_alt"] == 1 and matrix.loc["P3-T1", "PTEN_alt"] == 1
+    table = read_tsv(res / "enrichment" / "ihc_only" / "her2_low_enrichment.tsv")
+    assert table.columns[:9].tolist() == [
+        "alteration", "mechanism", "genes", "n_altered", "n_evaluable", "n_her2_0", "n_her2_low",
+        "n_her2_positive", "pct_her2_low",
+    ]
+    esr1 = table.set_index("alteration").loc["ESR1_mut"]
+    assert esr1.n_altered == 1 + sum(1 for i in range(7, 61) if i % 7 == 0)
+    manifest = (res / "study" / "manifest.json").read_text()
+    assert "mini_brca" in manifest and "sha256" in manifest
+    assert (mini_run / "logs" / "harmonize_her2" / "mini_brca.log").is_file()
+
+
+def test_rerun_is_a_no_op(mini_run: Path) -> None:
+    proc = snakemake(mini_run, "-n")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def _error_line(proc: subprocess.CompletedProcess) -> str:
+    lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.startswith("her2cohort error:")]
+    assert len(lines) >= 1, proc.stderr[-2000:]
+    return lines[0]
+
+
+def test_mapped_column_absent_is_one_line_error(tmp_path: Path) -> None:
+    cohort = tmp_path / "mini_brca.yaml"
+    text = (FIXTURES / "config" / "cohorts" / "mini_brca.yaml").read_text()
+    cohort.write_text(text.replace("her2_ihc: HER2_IHC_SCORE", "her2_ihc: HER2_IHC_SCORE_SEQ"))
+    work = make_workdir(tmp_path, cohort_file=cohort)
+    proc = snakemake(work)
+    assert proc.returncode != 0
+    line = _error_line(proc)
+    assert "sample_fields.her2_ihc maps to column 'HER2_IHC_SCORE_SEQ'" in line
+    assert "data_clinical_sample.txt does not have" in line
+    assert not (work / "results" / "mini_brca" / "clinical").exists() or not any(
+        (work / "results" / "mini_brca" / "clinical").iterdir()
+    )
+
+
+def test_reader_error_leaves_nothing(tmp_path: Path) -> None:
+    study = tmp_path / "broken" / "mini_brca"
+    shutil.copytree(FIXTURES / "cbioportal" / "mini_brca", study)
+    path = study / "data_clinical_sample.txt"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([*lines, lines[5]]) + "\n")
+    work = make_workdir(tmp_path, study=study)
+    proc = snakemake(work)
+    assert proc.returncode != 0
+    assert "duplicated SAMPLE_ID P1-T1" in _error_line(proc)
+    study_out = work / "results" / "mini_brca" / "study"
+    assert not study_out.exists() or not any(study_out.iterdir())
+
+
+def test_invalid_config_is_one_line(tmp_path: Path) -> None:
+    work = make_workdir(tmp_path)
+    config = yaml.safe_load((work / "config.yaml").read_text())
+    config["her2"]["zero_one_plus"] = "maybe"
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    proc = snakemake(work)
+    assert proc.returncode != 0
+    assert "her2cohort configuration error: config/config.yaml: her2/zero_one_plus: 'maybe' is not one of" in (
+        proc.stderr + proc.stdout
+    )

@@ -1,0 +1,177 @@
+"""Study folder reader: layout, line endings, canonical tables, manifest, and bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import FIXTURES
+from her2cohort.io import DataError, read_tsv_strings
+from her2cohort.source import locate_study, read_study, read_study_folder, write_study
+
+MINI = FIXTURES / "cbioportal" / "mini_brca"
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_line_endings_and_bom_read_identically(tmp_path: Path, eol: str, bom: bytes) -> None:
+    text = eol.join(
+        [
+            "#Name\tId",
+            "#d\td",
+            "#STRING\tSTRING",
+            "#1\t1",
+            "PATIENT_ID\tSAMPLE_ID",
+            "P1\tS1",
+            "P2\tS2",
+        ]
+    )
+    path = tmp_path / "data.txt"
+    path.write_bytes(bom + (text + eol).encode())
+    frame, comments = read_tsv_strings(path)
+    assert list(frame.columns) == ["PATIENT_ID", "SAMPLE_ID"]
+    assert frame["SAMPLE_ID"].tolist() == ["S1", "S2"]
+    assert comments[0] == "Name\tId"
+
+
+def test_clinical_without_header_rows(tmp_path: Path) -> None:
+    path = tmp_path / "data.txt"
+    path.write_text("PATIENT_ID\tSAMPLE_ID\tX\nP1\tS1\t\nP2\tS2\tv\n")
+    frame, comments = read_tsv_strings(path)
+    assert comments == []
+    assert frame["X"].isna().tolist() == [True, False]
+
+
+def test_mini_study_tables() -> None:
+    t = read_study_folder(MINI)
+    assert t.study_id == "mini_brca"
+    assert len(t.samples) == 62 and len(t.patients) == 60
+    # CR-only patient file
+    assert t.patients.set_index("PATIENT_ID").loc["P6", "OS_STATUS"] == "DECEASED"
+    # BOM + CRLF MAF with a '#version' line
+    assert t.mutations["gene"].iloc[0] == "ESR1"
+    assert t.mutations["protein_change"].iloc[0] == "D538G"
+    # CNA long form: non-zero only; -1.5 kept as is; NA dropped
+    cna = t.cna.set_index(["sample_id", "gene"])["value"]
+    assert cna.loc[("P3-T1", "PTEN")] == -1.5
+    assert cna.loc[("P5-T1", "RB1")] == -1
+    assert ("P6-T1", "PTEN") not in cna.index
+    assert set(t.cna["value"]) <= {-2, -1.5, -1, 1, 2}
+    # fusions collapsed to one event with both partners
+    assert len(t.sv) == 1
+    assert {t.sv.iloc[0]["site1_gene"], t.sv.iloc[0]["site2_gene"]} == {"FGFR2", "BET1"}
+    # panels: matrix + definitions beside the study
+    prof = t.profiles.set_index(["sample_id", "profile"])["panel_id"]
+    assert prof.loc[("P6-T1", "mutations")] == "PANEL_B"
+    assert prof.loc[("P1-T1", "structural_variants")] == "PANEL_A"
+    assert set(t.gene_panels["panel_id"]) == {"PANEL_A", "PANEL_B"}
+    assert "ESR1" not in set(t.gene_panels.query("panel_id == 'PANEL_B'")["gene"])
+    assert t.case_lists["case_list_id"].unique().tolist() == ["mini_brca_all"]
+
+
+def test_write_and_read_back_with_manifest(tmp_path: Path) -> None:
+    t = read_study_folder(MINI)
+    manifest = write_study(t, tmp_path / "study")
+    back = read_study(tmp_path / "study")
+    pd.testing.assert_frame_equal(back.samples, t.samples.astype("string"), check_dtype=False)
+    on_disk = json.loads((tmp_path / "study" / "manifest.json").read_text())
+    assert on_disk == json.loads(json.dumps(manifest, default=str))
+    assert on_disk["study_id"] == "mini_brca" and on_disk["source"] == "folder"
+    assert on_disk["rows"]["samples"] == 62 and on_disk["rows"]["sv"] == 1
+    paths = {Path(i["path"]).name: i for i in on_disk["inputs"]}
+    assert len(paths["data_cna.txt"]["sha256"]) == 64 and paths["data_cna.txt"]["size"] > 0
+    assert paths["data_mutations.txt"]["rows"] == len(t.mutations)
+    assert "pandas" in on_disk["packages"] and "snakemake" in on_disk["packages"]
+
+
+def test_locate_study_says_where_it_looked(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as err:
+        locate_study("no_such_study", [tmp_path / "a", "relative/b"])
+    msg = str(err.value)
+    assert "no_such_study" in msg and str(tmp_path / "a") in msg and "relative/b" in msg
+    assert "\n" not in msg
+
+
+def _copy_mini(tmp_path: Path) -> Path:
+    dest = tmp_path / "mini_brca"
+    shutil.copytree(MINI, dest)
+    return dest
+
+
+def test_error_meta_points_to_missing_file(tmp_path: Path) -> None:
+    study = _copy_mini(tmp_path)
+    (study / "data_cna.txt").unlink()
+    with pytest.raises(
+        DataError, match=r"meta_cna.txt: data_filename 'data_cna.txt' does not exist"
+    ) as err:
+        read_study_folder(study)
+    assert "\n" not in str(err.value)
+
+
+def test_error_no_sample_id_column(tmp_path: Path) -> None:
+    study = _copy_mini(tmp_path)
+    path = study / "data_clinical_sample.txt"
+    path.write_text(path.read_text().replace("\tSAMPLE_ID\t", "\tSAMPLE_IDENTIFIER\t"))
+    with pytest.raises(DataError, match=r"data_clinical_sample.txt: no SAMPLE_ID column") as err:
+        read_study_folder(study)
+    assert "\n" not in str(err.value)
+
+
+def test_error_duplicated_sample_ids_names_lines(tmp_path: Path) -> None:
+    study = _copy_mini(tmp_path)
+    path = study / "data_clinical_sample.txt"
+    lines = path.read_text().splitlines()
+    lines.append(lines[6])  # second data row again
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as err:
+        read_study_folder(study)
+    msg = str(err.value)
+    assert "data_clinical_sample.txt: duplicated SAMPLE_ID P1-T2" in msg
+    assert "lines 7, 68" in msg and "\n" not in msg
+
+
+def test_error_bad_cna_value_names_column(tmp_path: Path) -> None:
+    study = _copy_mini(tmp_path)
+    path = study / "data_cna.txt"
+    lines = path.read_text().splitlines()
+    cells = lines[1].split("\t")
+    cells[3] = "3"
+    lines[1] = "\t".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(
+        DataError, match=r"data_cna.txt: column P1-T2, gene MYC: discrete CNA value '3'"
+    ):
+        read_study_folder(study)
+
+
+@pytest.mark.real
+def test_real_msk_study(msk_tables) -> None:
+    t = msk_tables
+    assert t.study_id == "breast_msk_2018"
+    assert len(t.samples) == 1918 and t.samples["PATIENT_ID"].nunique() == 1756
+    assert len(t.patients) == 1756
+    assert len(t.mutations) == 9314
+    assert t.cna["value"].value_counts().to_dict() == {2.0: 5938, -2.0: 710, -1.5: 115}
+    assert len(t.sv) == 333
+    assert t.profiles.groupby("profile").size().to_dict() == {
+        "cna": 1918,
+        "mutations": 1918,
+        "structural_variants": 1918,
+    }
+    assert set(t.profiles["panel_id"]) == {"IMPACT341", "IMPACT410", "IMPACT468"}
+    assert any("IMPACT341" in n for n in t.notes)
+
+
+@pytest.mark.real
+def test_real_metabric_study_cr_patient_file(metabric_tables) -> None:
+    t = metabric_tables
+    assert len(t.samples) == 2509 and len(t.patients) == 2509
+    assert t.patients["OS_STATUS"].value_counts().to_dict() == {"DECEASED": 1143, "LIVING": 837}
+    assert len(t.mutations) == 17272 and len(t.cna) == 0
+    assert t.profiles["profile"].unique().tolist() == ["mutations"]
+    assert set(t.gene_panels["panel_id"]) == {"METABRIC_173"}
+    assert t.gene_panels["gene"].nunique() == 173
