@@ -20,6 +20,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/harmonize.smk"
 include: "workflow/rules/enrichment.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/survival.smk"
 
 
