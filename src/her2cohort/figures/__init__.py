@@ -1,0 +1,1 @@
+"""Figures (matplotlib / seaborn, Agg backend): one module per stage, a shared style."""
