@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import FIXTURES, REPO
 
+from conftest import FIXTURES, REPO
 from her2cohort.io import read_tsv
 
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
@@ -39,8 +39,16 @@ def make_workdir(tmp: Path, cohort_file: Path | None = None, study: Path | None 
 
 def snakemake(work: Path, *targets: str) -> subprocess.CompletedProcess:
     cmd = [
-        str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory", str(work),
-        "--configfile", str(work / "config.yaml"), "--cores", "2", *targets,
+        str(SNAKEMAKE),
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(work),
+        "--configfile",
+        str(work / "config.yaml"),
+        "--cores",
+        "2",
+        *targets,
     ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
@@ -59,10 +67,24 @@ def test_end_to_end_outputs(mini_run: Path) -> None:
     asco = read_tsv(res / "her2" / "asco_cap_2018" / "samples.tsv").set_index("sample_id")
     designed = ["P1-T1", "P1-T2", "P2-T1", "P3-T1", "P4-T1", "P5-T1", "P6-T1", "P6-T2"]
     assert ihc.loc[designed, "her2_category"].tolist() == [
-        "HER2-0", "HER2-low", "HER2-low", "HER2-positive", "HER2-low", "HER2-low", "unknown", "HER2-low",
+        "HER2-0",
+        "HER2-low",
+        "HER2-low",
+        "HER2-positive",
+        "HER2-low",
+        "HER2-low",
+        "unknown",
+        "HER2-low",
     ]
     assert asco.loc[designed, "her2_category"].tolist() == [
-        "HER2-0", "HER2-low", "HER2-low", "HER2-positive", "HER2-0", "HER2-positive", "unknown", "unknown",
+        "HER2-0",
+        "HER2-low",
+        "HER2-low",
+        "HER2-positive",
+        "HER2-0",
+        "HER2-positive",
+        "unknown",
+        "unknown",
     ]
     assert asco.loc["P5-T1", "ish_group"] == 1 and asco.loc["P2-T1", "ish_group"] == 5
     assert asco.loc["P5-T1", "ihc_focal"]
@@ -75,8 +97,15 @@ def test_end_to_end_outputs(mini_run: Path) -> None:
     assert matrix.loc["P5-T1", "FGFR1_2_alt"] == 1 and matrix.loc["P3-T1", "PTEN_alt"] == 1
     table = read_tsv(res / "enrichment" / "ihc_only" / "her2_low_enrichment.tsv")
     assert table.columns[:9].tolist() == [
-        "alteration", "mechanism", "genes", "n_altered", "n_evaluable", "n_her2_0", "n_her2_low",
-        "n_her2_positive", "pct_her2_low",
+        "alteration",
+        "mechanism",
+        "genes",
+        "n_altered",
+        "n_evaluable",
+        "n_her2_0",
+        "n_her2_low",
+        "n_her2_positive",
+        "pct_her2_low",
     ]
     esr1 = table.set_index("alteration").loc["ESR1_mut"]
     assert esr1.n_altered == 1 + sum(1 for i in range(7, 61) if i % 7 == 0)
@@ -92,7 +121,9 @@ def test_rerun_is_a_no_op(mini_run: Path) -> None:
 
 
 def _error_line(proc: subprocess.CompletedProcess) -> str:
-    lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.startswith("her2cohort error:")]
+    lines = [
+        ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.startswith("her2cohort error:")
+    ]
     assert len(lines) >= 1, proc.stderr[-2000:]
     return lines[0]
 
@@ -133,6 +164,7 @@ def test_invalid_config_is_one_line(tmp_path: Path) -> None:
     (work / "config.yaml").write_text(yaml.safe_dump(config))
     proc = snakemake(work)
     assert proc.returncode != 0
-    assert "her2cohort configuration error: config/config.yaml: her2/zero_one_plus: 'maybe' is not one of" in (
-        proc.stderr + proc.stdout
+    assert (
+        "her2cohort configuration error: config/config.yaml: her2/zero_one_plus: 'maybe' is not one of"
+        in (proc.stderr + proc.stdout)
     )

@@ -63,7 +63,8 @@ def test_mini_study_tables() -> None:
     assert set(t.cna["value"]) <= {-2, -1.5, -1, 1, 2}
     # fusions collapsed to one event with both partners
     assert len(t.sv) == 1
-    assert {t.sv.iloc[0]["site1_gene"], t.sv.iloc[0]["site2_gene"]} == {"FGFR2", "BET1"}
+    # ordered as in the Fusion name 'BET1-FGFR2 fusion', as datahub's fusion-to-SV converter does
+    assert (t.sv.iloc[0]["site1_gene"], t.sv.iloc[0]["site2_gene"]) == ("BET1", "FGFR2")
     # panels: matrix + definitions beside the study
     prof = t.profiles.set_index(["sample_id", "profile"])["panel_id"]
     assert prof.loc[("P6-T1", "mutations")] == "PANEL_B"
@@ -94,6 +95,23 @@ def test_locate_study_says_where_it_looked(tmp_path: Path) -> None:
     msg = str(err.value)
     assert "no_such_study" in msg and str(tmp_path / "a") in msg and "relative/b" in msg
     assert "\n" not in msg
+
+
+@pytest.mark.parametrize(
+    ("gene", "name", "sites"),
+    [
+        ("BCAS3", "BRIP1-BCAS3 fusion", ("BRIP1", "BCAS3")),
+        ("BRIP1", "BRIP1-BCAS3 fusion", ("BRIP1", "BCAS3")),
+        ("PTEN", "PTEN-intragenic", ("PTEN", None)),
+        ("NKX2-1", "NKX2-1-FOO fusion", ("NKX2-1", "FOO")),
+        ("FOO", "NKX2-1-FOO fusion", ("NKX2-1", "FOO")),
+        ("X", "A-B fusion", ("X", None)),
+    ],
+)
+def test_fusion_partners_follow_the_name(gene, name, sites) -> None:
+    from her2cohort.source.folder import _fusion_partners
+
+    assert _fusion_partners(gene, name) == sites
 
 
 def _copy_mini(tmp_path: Path) -> Path:

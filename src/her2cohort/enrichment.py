@@ -263,8 +263,16 @@ def cannot_compute(definitions: pd.DataFrame, availability: dict[str, bool]) -> 
     return out
 
 
-def published_comparison(ours: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
-    """Our ihc_only counts beside the published ones, with a match column."""
+def published_comparison(
+    ours: pd.DataFrame, published: pd.DataFrame, study_id: str | None = None
+) -> pd.DataFrame:
+    """Our ihc_only counts beside the published ones, with a match column.
+
+    With `study_id` and a `study_id` column in `published`, only that study's rows are compared;
+    a study without published values gets match = 'no published values for this study'.
+    """
+    if study_id is not None and "study_id" in published.columns:
+        published = published[published["study_id"] == study_id]
     pub = published.rename(
         columns={"n_her2_low": "published_n_her2_low", "n_evaluable": "published_n_evaluable"}
     )
@@ -295,7 +303,8 @@ def published_comparison(ours: pd.DataFrame, published: pd.DataFrame) -> pd.Data
         .fillna(False)
         .to_numpy(bool)
     )
-    out["match"] = np.where(has, np.where(same, "yes", "no"), "no published value")
+    none = "no published value" if len(pub) else "no published values for this study"
+    out["match"] = np.where(has, np.where(same, "yes", "no"), none)
     unknown = sorted(set(pub["alteration"]) - set(ours["alteration"]))
     if unknown:
         extra = pub[pub["alteration"].isin(unknown)].assign(match="alteration not in config")

@@ -36,6 +36,7 @@ rule enrichment:
         rules=RULES,
         her2=config["her2"],
         enrichment=config["enrichment"],
+        study_id=lambda wc: COHORTS[wc.cohort]["study_id"],
     log:
         "logs/enrichment/{cohort}.log",
     threads: 1

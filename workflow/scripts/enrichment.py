@@ -40,7 +40,11 @@ def main(smk):
     ours = tables.get("ihc_only")
     if ours is None:
         raise SystemExit("published comparison needs the ihc_only rule set in her2.rules")
-    write_tsv(en.published_comparison(ours, published), smk.output.published, float_format=FLOAT)
+    write_tsv(
+        en.published_comparison(ours, published, smk.params.study_id),
+        smk.output.published,
+        float_format=FLOAT,
+    )
     defaults = {r: zero_one_for(r, smk.params.her2["zero_one_plus"]) for r in smk.params.rules}
     sens = en.sensitivity(matrix, scenarios, hr, summary, defaults, alpha, cannot)
     write_tsv(sens, smk.output.sensitivity, float_format=FLOAT)

@@ -10,9 +10,17 @@ from her2cohort.runner import run
 
 def main(smk):
     scenarios = pd.read_parquet(smk.input.categories)
-    save(fh.composition(scenarios, smk.params.label), smk.output.composition, smk.output.composition_svg)
+    save(
+        fh.composition(scenarios, smk.params.label),
+        smk.output.composition,
+        smk.output.composition_svg,
+    )
     trans = read_tsv(smk.input.transitions)
-    save(fh.transition_heatmaps(trans, smk.params.label), smk.output.transitions, smk.output.transitions_svg)
+    save(
+        fh.transition_heatmaps(trans, smk.params.label),
+        smk.output.transitions,
+        smk.output.transitions_svg,
+    )
 
 
 run(main, snakemake)  # noqa: F821

@@ -11,7 +11,9 @@ from her2cohort.runner import run
 def main(smk):
     matrix = pd.read_parquet(smk.input.matrix)
     summary = read_tsv(smk.input.summary)
-    rows = summary.loc[~summary["extension"].astype(bool) & (summary["n_profiled"] > 0), "alteration"].tolist()
+    rows = summary.loc[
+        ~summary["extension"].astype(bool) & (summary["n_profiled"] > 0), "alteration"
+    ].tolist()
     cats = read_tsv(smk.input.samples).set_index("sample_id")["her2_category"]
     title = f"{smk.params.label}: published-table alterations, HER2 by {smk.params.rule}"
     save(fe.oncoprint(matrix, cats, rows, title), smk.output.png, smk.output.svg)

@@ -22,7 +22,13 @@ def share_plot(table: pd.DataFrame, published: pd.DataFrame | None, title: str) 
     t = _computed(table)
     fig, ax = plt.subplots(figsize=(6.8, 0.32 * max(len(t), 3) + 1.6))
     if t.empty:
-        ax.text(0.5, 0.5, "no alteration could be computed under this rule set", ha="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no alteration could be computed under this rule set",
+            ha="center",
+            transform=ax.transAxes,
+        )
         ax.set_axis_off()
         return fig
     colors = mechanism_colors(t["mechanism"].tolist())
@@ -30,12 +36,24 @@ def share_plot(table: pd.DataFrame, published: pd.DataFrame | None, title: str) 
     for yi, row in zip(y, t.itertuples(), strict=True):
         c = colors[row.mechanism]
         ax.errorbar(
-            row.pct_her2_low, yi,
-            xerr=[[row.pct_her2_low - row.pct_her2_low_ci_low], [row.pct_her2_low_ci_high - row.pct_her2_low]],
-            fmt="o", color=c, ms=5, capsize=2, lw=1.2,
+            row.pct_her2_low,
+            yi,
+            xerr=[
+                [row.pct_her2_low - row.pct_her2_low_ci_low],
+                [row.pct_her2_low_ci_high - row.pct_her2_low],
+            ],
+            fmt="o",
+            color=c,
+            ms=5,
+            capsize=2,
+            lw=1.2,
         )
     first = t.iloc[0]
-    overall = 100 * (first.n_her2_low + first.n_unaltered_her2_low) / (first.n_evaluable + first.n_unaltered_evaluable)
+    overall = (
+        100
+        * (first.n_her2_low + first.n_unaltered_her2_low)
+        / (first.n_evaluable + first.n_unaltered_evaluable)
+    )
     ax.axvline(overall, color="#555555", ls="--", lw=1)
     handles = [Line2D([], [], color="#555555", ls="--", label=f"cohort: {overall:.1f}% HER2-low")]
     if published is not None and "published_pct_her2_low" in published:
@@ -47,10 +65,18 @@ def share_plot(table: pd.DataFrame, published: pd.DataFrame | None, title: str) 
     ext = t["extension"].astype(str).str.lower().eq("true").to_numpy()
     labels = [
         f"{a}{'*' if e else ''} ({n_low}/{n})"
-        for a, e, n_low, n in zip(t["alteration"], ext, t["n_her2_low"], t["n_evaluable"], strict=True)
+        for a, e, n_low, n in zip(
+            t["alteration"], ext, t["n_her2_low"], t["n_evaluable"], strict=True
+        )
     ]
     if ext.any():
-        ax.text(0, -0.08, "* extension: discussed, not tabulated, in the publication", transform=ax.transAxes, fontsize=7)
+        ax.text(
+            0,
+            -0.08,
+            "* extension: discussed, not tabulated, in the publication",
+            transform=ax.transAxes,
+            fontsize=7,
+        )
     ax.set_yticks(y, labels)
     ax.set_xlabel("HER2-low among altered, evaluable tumours (%), Wilson 95% CI", labelpad=14)
     ax.set_xlim(0, 100)
@@ -68,16 +94,22 @@ def forest_plot(table: pd.DataFrame, title: str) -> plt.Figure:
     t = t[np.isfinite(t["odds_ratio"].astype(float)) & (t["odds_ratio"] > 0)].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(6.8, 0.32 * max(len(t), 3) + 1.6))
     if t.empty:
-        ax.text(0.5, 0.5, "no finite odds ratio under this rule set", ha="center", transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "no finite odds ratio under this rule set",
+            ha="center",
+            transform=ax.transAxes,
+        )
         ax.set_axis_off()
         return fig
     colors = mechanism_colors(t["mechanism"].tolist())
     y = np.arange(len(t))[::-1]
     lo = t["or_ci_low"].clip(lower=1e-2).to_numpy()
     hi = t["or_ci_high"].replace(np.inf, 1e2).clip(upper=1e2).to_numpy()
-    for yi, row, l, h in zip(y, t.itertuples(), lo, hi, strict=True):
+    for yi, row, left, right in zip(y, t.itertuples(), lo, hi, strict=True):
         c = colors[row.mechanism]
-        ax.plot([l, h], [yi, yi], color=c, lw=1.4)
+        ax.plot([left, right], [yi, yi], color=c, lw=1.4)
         ax.plot(row.odds_ratio, yi, "s", color=c, ms=5)
         if pd.notna(row.mh_odds_ratio) and row.mh_odds_ratio > 0:
             ax.plot(row.mh_odds_ratio, yi - 0.25, "d", color="black", ms=3.5)
@@ -86,18 +118,37 @@ def forest_plot(table: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_yticks(y, t["alteration"])
     ax.set_xlabel("odds ratio, HER2-low vs HER2-0 (altered vs unaltered), exact 95% CI")
     for yi, q in zip(y, t["bh_q"], strict=True):
-        ax.text(1.02, yi, f"q={q:.2g}" if pd.notna(q) else "", transform=ax.get_yaxis_transform(), va="center", fontsize=7)
+        ax.text(
+            1.02,
+            yi,
+            f"q={q:.2g}" if pd.notna(q) else "",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize=7,
+        )
     handles = [
         Line2D([], [], marker="s", color="#333333", ls="-", label="crude OR (exact CI)"),
-        Line2D([], [], marker="d", color="black", ls="none", ms=3.5, label="Mantel-Haenszel OR, by HR status"),
+        Line2D(
+            [],
+            [],
+            marker="d",
+            color="black",
+            ls="none",
+            ms=3.5,
+            label="Mantel-Haenszel OR, by HR status",
+        ),
     ] + [Patch(color=c, label=m) for m, c in colors.items() if m in set(t["mechanism"])]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncols=3, frameon=False)
+    ax.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncols=3, frameon=False
+    )
     ax.set_title(title)
     fig.tight_layout()
     return fig
 
 
-def oncoprint(matrix: pd.DataFrame, categories: pd.Series, alterations: list[str], title: str) -> plt.Figure:
+def oncoprint(
+    matrix: pd.DataFrame, categories: pd.Series, alterations: list[str], title: str
+) -> plt.Figure:
     """Alterations (rows) x samples (columns), samples sorted by HER2 category then by alterations."""
     setup()
     m = matrix.set_index("sample_id")[alterations]
@@ -113,21 +164,40 @@ def oncoprint(matrix: pd.DataFrame, categories: pd.Series, alterations: list[str
     grid = fig.add_gridspec(2, 1, height_ratios=[0.6, max(len(alterations), 1) * 0.5], hspace=0.05)
     top = fig.add_subplot(grid[0])
     cat_codes = pd.Categorical(cats.loc[order], HER2_ORDER).codes[None, :]
-    top.imshow(cat_codes, aspect="auto", cmap=ListedColormap([HER2_PALETTE[c] for c in HER2_ORDER]),
-               vmin=0, vmax=3, interpolation="nearest")
+    top.imshow(
+        cat_codes,
+        aspect="auto",
+        cmap=ListedColormap([HER2_PALETTE[c] for c in HER2_ORDER]),
+        vmin=0,
+        vmax=3,
+        interpolation="nearest",
+    )
     top.set_yticks([0], ["HER2"])
     top.set_xticks([])
     top.set_title(f"{title} ({len(order)} samples)")
     ax = fig.add_subplot(grid[1])
-    ax.imshow(codes, aspect="auto", cmap=ListedColormap(["#FFFFFF", "#EEEEEE", "#2F4F4F"]), vmin=-1, vmax=1,
-              interpolation="nearest")
-    ax.set_yticks(range(len(alterations)), [f"{a} ({int((m[a] == 1).sum())})" for a in alterations], fontsize=7)
+    ax.imshow(
+        codes,
+        aspect="auto",
+        cmap=ListedColormap(["#FFFFFF", "#EEEEEE", "#2F4F4F"]),
+        vmin=-1,
+        vmax=1,
+        interpolation="nearest",
+    )
+    ax.set_yticks(
+        range(len(alterations)),
+        [f"{a} ({int((m[a] == 1).sum())})" for a in alterations],
+        fontsize=7,
+    )
     ax.set_xticks([])
     ax.set_xlabel("samples, sorted by HER2 category, then by alteration")
     handles = [Patch(color=HER2_PALETTE[c], label=c) for c in HER2_ORDER] + [
-        Patch(color="#2F4F4F", label="altered"), Patch(facecolor="#EEEEEE", label="not altered"),
+        Patch(color="#2F4F4F", label="altered"),
+        Patch(facecolor="#EEEEEE", label="not altered"),
         Patch(facecolor="#FFFFFF", edgecolor="#999999", label="not profiled"),
     ]
-    fig.legend(handles=handles, loc="lower center", ncols=7, frameon=False, bbox_to_anchor=(0.5, 0.0))
+    fig.legend(
+        handles=handles, loc="lower center", ncols=7, frameon=False, bbox_to_anchor=(0.5, 0.0)
+    )
     fig.subplots_adjust(bottom=0.12, left=0.18)
     return fig

@@ -22,10 +22,20 @@ def composition(scenarios: pd.DataFrame, title: str) -> plt.Figure:
     x = np.arange(len(share))
     for cat in HER2_ORDER:
         vals = share[cat].to_numpy()
-        ax.bar(x, vals, bottom=bottom, color=HER2_PALETTE[cat], label=cat, width=0.7, edgecolor="white")
+        ax.bar(
+            x, vals, bottom=bottom, color=HER2_PALETTE[cat], label=cat, width=0.7, edgecolor="white"
+        )
         for i, (v, n) in enumerate(zip(vals, counts[cat].to_numpy(), strict=True)):
             if v >= 6:
-                ax.text(i, bottom[i] + v / 2, f"{n}", ha="center", va="center", fontsize=7, color="black")
+                ax.text(
+                    i,
+                    bottom[i] + v / 2,
+                    f"{n}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="black",
+                )
         bottom += vals
     ax.set_xticks(x, labels, rotation=0, fontsize=7)
     ax.set_ylabel("samples (%)")
@@ -45,18 +55,24 @@ def transition_heatmaps(transitions: pd.DataFrame, title: str) -> plt.Figure:
     for ax, rule in zip(axes[0], rules, strict=True):
         sub = transitions[transitions["rule"] == rule]
         mat = (
-            sub.pivot_table(index="primary_category", columns="sequenced_category", values="n", aggfunc="sum")
+            sub.pivot_table(
+                index="primary_category", columns="sequenced_category", values="n", aggfunc="sum"
+            )
             .reindex(index=HER2_ORDER, columns=HER2_ORDER)
             .fillna(0)
             .astype(int)
         )
-        sns.heatmap(mat, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, linewidths=0.5, square=True)
+        sns.heatmap(
+            mat, annot=True, fmt="d", cmap="Blues", cbar=False, ax=ax, linewidths=0.5, square=True
+        )
         z = sub["zero_one_plus"].iloc[0] if len(sub) else ""
         ax.set_title(f"{rule} (0-1+ as {z}), n = {int(mat.values.sum())}")
         ax.set_xlabel("sequenced (metastatic) sample")
         ax.set_ylabel("primary tumour")
         ax.tick_params(axis="x", rotation=30)
         ax.tick_params(axis="y", rotation=0)
-    fig.suptitle(f"{title}: HER2 category, primary tumour vs metastatic sample sequenced", fontsize=10)
+    fig.suptitle(
+        f"{title}: HER2 category, primary tumour vs metastatic sample sequenced", fontsize=10
+    )
     fig.tight_layout()
     return fig

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -186,37 +187,48 @@ def read_cna_matrix(path: Path) -> tuple[pd.DataFrame, list[str]]:
     return out, samples
 
 
+def _fusion_partners(gene: str, name: str) -> tuple[str, str | None]:
+    """Site 1 and site 2 of one fusion-file row, ordered as in the Fusion name ('A-B fusion').
+
+    Follows datahub's fusion-to-SV converter: partners come from the name; '<gene>-intragenic' is a
+    single-gene event; a gene row the name does not mention is a single-gene event of its own.
+    Gene symbols may contain '-' (NKX2-1), so the split is anchored on the row's own gene.
+    """
+    core = re.sub(r"\s+fusion\s*$", "", name.strip(), flags=re.IGNORECASE)
+    if core.lower() in (f"{gene.lower()}-intragenic", gene.lower()):
+        return gene, None
+    if core.startswith(gene + "-"):
+        return gene, core[len(gene) + 1 :] or None
+    if core.endswith("-" + gene):
+        return core[: -len(gene) - 1] or gene, gene
+    return gene, None
+
+
 def read_fusions(path: Path) -> pd.DataFrame:
-    """Old-style data_fusions.txt: one row per partner gene; collapse to one event per fusion."""
+    """Old-style data_fusions.txt (one row per partner gene) -> one SV event per fusion."""
     frame, _ = read_tsv_strings(path)
     missing = [
         c for c in ("Hugo_Symbol", "Tumor_Sample_Barcode", "Fusion") if c not in frame.columns
     ]
     if missing:
         raise DataError(f"{path}: fusion file lacks column(s) {', '.join(missing)}")
-    frame = frame.dropna(subset=["Hugo_Symbol", "Tumor_Sample_Barcode"])
-    frame["Fusion"] = frame["Fusion"].fillna(frame["Hugo_Symbol"])
-    grouped = (
-        frame.groupby(["Tumor_Sample_Barcode", "Fusion"], sort=False)["Hugo_Symbol"]
-        .agg(lambda s: list(dict.fromkeys(s)))
-        .reset_index()
-    )
-    site1 = grouped["Hugo_Symbol"].str[0]
-    site2 = grouped["Hugo_Symbol"].str[1]
-    extra = grouped["Hugo_Symbol"].str.len() > 2
-    if extra.any():
-        log.warning(
-            "%s: %d fusion events name more than two genes; keeping two", path, int(extra.sum())
-        )
-    return pd.DataFrame(
+    frame = frame.dropna(subset=["Hugo_Symbol", "Tumor_Sample_Barcode"]).copy()
+    frame["Fusion"] = frame["Fusion"].fillna(frame["Hugo_Symbol"] + "-intragenic")
+    # one partner pair per row: a small table (one row per fusion partner), not per gene or sample
+    pairs = [
+        _fusion_partners(g, f) for g, f in zip(frame["Hugo_Symbol"], frame["Fusion"], strict=True)
+    ]
+    events = pd.DataFrame(
         {
-            "sample_id": grouped["Tumor_Sample_Barcode"],
-            "site1_gene": site1,
-            "site2_gene": site2,
-            "event_info": grouped["Fusion"],
+            "sample_id": frame["Tumor_Sample_Barcode"].to_numpy(),
+            "site1_gene": [p[0] for p in pairs],
+            "site2_gene": [p[1] for p in pairs],
+            "event_info": frame["Fusion"].to_numpy(),
             "origin": "fusion_file",
         }
-    )[SV_COLUMNS].astype("string")
+    )
+    events = events.drop_duplicates(subset=["sample_id", "site1_gene", "site2_gene", "event_info"])
+    return events[SV_COLUMNS].astype("string").reset_index(drop=True)
 
 
 def read_sv(path: Path) -> pd.DataFrame:

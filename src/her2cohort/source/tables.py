@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,7 @@ def write_study(tables: StudyTables, outdir: str | Path) -> dict[str, Any]:
     manifest = {
         "study_id": tables.study_id,
         "source": tables.source,
+        "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "meta": tables.meta,
         "inputs": tables.inputs,
         "rows": rows,

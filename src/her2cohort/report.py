@@ -1,0 +1,179 @@
+"""The report's one-page summary and provenance section, filled from results.
+
+``workflow/report/summary.rst`` and ``provenance.rst`` are Jinja2 templates of reStructuredText;
+this module collects the numbers they show and renders them to HTML with docutils, so the summary
+says exactly what the result files say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+from docutils.core import publish_parts
+
+from her2cohort.io import read_tsv
+
+HTML_STYLE = """
+<style>
+body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px;
+       max-width: 1100px; margin: 1em auto; color: #222; }
+table.docutils { border-collapse: collapse; margin: 0.6em 0 1.2em 0; font-size: 13px; }
+table.docutils td, table.docutils th { border: 1px solid #ccc; padding: 3px 7px; text-align: left; }
+table.docutils th { background: #f2f2f2; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.25em; margin-top: 1.4em; } h3 { font-size: 1.05em; }
+code, tt { background: #f5f5f5; padding: 0 2px; }
+</style>
+"""
+
+
+def config_hash(config: dict[str, Any], cohort_files: list[str | Path]) -> str:
+    """SHA-256 of the configuration (as JSON) and the text of every cohort file."""
+    h = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode())
+    for path in sorted(str(p) for p in cohort_files):
+        h.update(Path(path).read_bytes())
+    return h.hexdigest()
+
+
+def _fmt(x: Any, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and pd.isna(x)):
+        return "NA"
+    if isinstance(x, float):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def _rst_table(frame: pd.DataFrame, digits: int = 3) -> str:
+    """A reStructuredText list-table of a frame (values formatted, pipes escaped)."""
+    if frame.empty:
+        return "*(none)*\n"
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    cells = [list(frame.columns)] + [
+        [_fmt(v, digits) for v in row] for row in frame.itertuples(index=False)
+    ]
+    for row in cells:
+        lines.append("   * - " + str(row[0]).replace("|", "/").replace("*", "\\*"))
+        for cell in row[1:]:
+            lines.append("     - " + (str(cell).replace("|", "/").replace("*", "\\*") or ".."))
+    return "\n".join(lines) + "\n"
+
+
+def cohort_summary(
+    cohort: str, label: str, files: dict[str, Any], default_rule: str
+) -> dict[str, Any]:
+    """The numbers the summary shows for one cohort; `files` maps names to result paths."""
+    manifest = json.loads(Path(files["manifest"]).read_text())
+    out: dict[str, Any] = {
+        "name": cohort,
+        "label": label,
+        "study_id": manifest["study_id"],
+        "source": manifest["source"],
+        "imported_at": manifest.get("imported_at", "unknown"),
+        "n_samples": manifest["n_samples"],
+        "n_patients": manifest["n_patients"],
+        "notes": manifest.get("notes", []),
+    }
+    her2 = read_tsv(files["her2_summary"])
+    her2["count"] = her2["n"].astype(str)
+    wide = her2.pivot_table(
+        index=["rule", "zero_one_plus"], columns="her2_category", values="n", aggfunc="sum"
+    )
+    out["her2_table"] = _rst_table(wide.reset_index())
+    comp = read_tsv(files["published"])
+    has = comp[comp["match"].isin(["yes", "no"])]
+    out["replication"] = f"{int((has['match'] == 'yes').sum())} / {len(has)}"
+    out["replication_table"] = _rst_table(
+        has[
+            [
+                "alteration",
+                "n_her2_low",
+                "n_evaluable",
+                "published_n_her2_low",
+                "published_n_evaluable",
+                "match",
+            ]
+        ]
+    )
+    table = read_tsv(files["enrichment"])
+    computed = table[table["status"].astype(str).str.startswith("computed")]
+    out["n_alterations"] = len(table)
+    out["n_computed"] = len(computed)
+    out["not_computed"] = _rst_table(
+        table.loc[~table.index.isin(computed.index), ["alteration", "n_altered", "status"]]
+    )
+    head = computed.sort_values("fisher_p").head(6)
+    head = head.assign(
+        pct=head["pct_her2_low"].round(1),
+        baseline=head["pct_her2_low_unaltered"].round(1),
+    )
+    out["enrichment_table"] = _rst_table(
+        head[
+            [
+                "alteration",
+                "n_her2_low",
+                "n_evaluable",
+                "pct",
+                "baseline",
+                "odds_ratio",
+                "or_ci_low",
+                "or_ci_high",
+                "bh_q",
+                "mh_odds_ratio",
+                "mh_p",
+            ]
+        ]
+    )
+    out["default_rule"] = default_rule
+    warnings = read_tsv(files["clinical_warnings"])
+    rows = [
+        {"source": "clinical vocabulary", "item": f"{w.field} = {w.value!r}", "count": int(w.count)}
+        for w in warnings.itertuples()
+    ]
+    if files.get("survival_warnings") and Path(files["survival_warnings"]).is_file():
+        sw = read_tsv(files["survival_warnings"])
+        label_col = next(
+            (c for c in ("problem", "warning", "issue", "reason") if c in sw.columns), sw.columns[0]
+        )
+        count_col = next((c for c in ("count", "n") if c in sw.columns), None)
+        for w in sw.to_dict("records"):
+            rows.append(
+                {
+                    "source": "survival" + (f" ({w['analysis']})" if "analysis" in w else ""),
+                    "item": str(w[label_col]),
+                    "count": int(w[count_col]) if count_col and pd.notna(w[count_col]) else "",
+                }
+            )
+    out["warnings_table"] = _rst_table(pd.DataFrame(rows, columns=["source", "item", "count"]))
+    claims = files.get("claims")
+    if claims and Path(claims).is_file():
+        cl = read_tsv(claims)
+        keep = [
+            c
+            for c in ("claim", "analysis", "term", "estimate", "ci_low", "ci_high", "p", "verdict")
+            if c in cl
+        ]
+        out["claims_table"] = _rst_table(cl[keep])
+    else:
+        out["claims_table"] = "*(no survival claims configured for this cohort)*\n"
+    out["inputs"] = manifest.get("inputs", [])
+    out["packages"] = manifest.get("packages", {})
+    return out
+
+
+def render(template_path: str | Path, context: dict[str, Any]) -> str:
+    """Render a Jinja2 reStructuredText template and turn it into a standalone HTML page."""
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+    )
+    rst = env.from_string(Path(template_path).read_text()).render(**context)
+    parts = publish_parts(
+        rst, writer_name="html5", settings_overrides={"report_level": 3, "halt_level": 5}
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{parts['title']}</title>{HTML_STYLE}</head><body>{parts['html_title']}{parts['body']}</body></html>"
+    )

@@ -1,0 +1,53 @@
+# Stage 6: the report's summary page and provenance, filled from results (`make report`).
+
+
+def summary_inputs(wildcards):
+    files = {}
+    for cohort in COHORTS:
+        files[f"{cohort}__manifest"] = f"results/{cohort}/study/manifest.json"
+        files[f"{cohort}__her2_summary"] = f"results/{cohort}/her2/summary.tsv"
+        files[f"{cohort}__published"] = f"results/{cohort}/enrichment/published_comparison.tsv"
+        files[f"{cohort}__enrichment"] = (
+            f"results/{cohort}/enrichment/{config['her2']['default_rule']}/her2_low_enrichment.tsv"
+        )
+        files[f"{cohort}__clinical_warnings"] = f"results/{cohort}/clinical/warnings.tsv"
+        if globals().get("SURVIVAL_ANALYSES", {}).get(cohort):
+            files[f"{cohort}__claims"] = f"results/{cohort}/survival/claims.tsv"
+            files[f"{cohort}__survival_warnings"] = f"results/{cohort}/survival/warnings.tsv"
+    return files
+
+
+rule report_summary:
+    input:
+        unpack(summary_inputs),
+        template="workflow/report/summary.rst",
+        provenance_template="workflow/report/provenance.rst",
+    output:
+        summary=report(
+            "results/summary/summary.html",
+            caption="../report/summary_caption.rst",
+            category="0 Summary",
+            labels={"page": "summary"},
+        ),
+        provenance=report(
+            "results/summary/provenance.html",
+            caption="../report/provenance_caption.rst",
+            category="0 Summary",
+            labels={"page": "provenance"},
+        ),
+    params:
+        cohorts={c: COHORTS[c].get("label", c) for c in COHORTS},
+        cohort_files=[COHORTS[c]["path"] for c in COHORTS],
+        default_rule=config["her2"]["default_rule"],
+    log:
+        "logs/report_summary/all.log",
+    localrule: True
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/report_summary.py"
+
+
+TARGET_FUNCTIONS.append(lambda cohort: ["results/summary/summary.html"])
