@@ -16,12 +16,16 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/harmonize.smk"
 include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/survival.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
