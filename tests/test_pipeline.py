@@ -168,3 +168,29 @@ def test_invalid_config_is_one_line(tmp_path: Path) -> None:
         "her2cohort configuration error: config/config.yaml: her2/zero_one_plus: 'maybe' is not one of"
         in (proc.stderr + proc.stdout)
     )
+
+
+CAPTION_PHRASES = {
+    "her2_composition.rst": "Bars are percentages of all samples",
+    "her2_transitions.rst": "Off-diagonal cells between HER2-0",
+    "enrichment_share.rst": "Error bars are Wilson 95% intervals",
+    "enrichment_forest.rst": "Mantel-Haenszel odds ratio stratified by HR status",
+    "oncoprint.rst": "sorted by HER2 category under the default rule set",
+    "summary_caption.rst": "One-page summary of the run",
+    "provenance_caption.rst": "Where every number came from",
+}
+
+
+def test_report_contains_every_figure_and_caption(mini_run: Path) -> None:
+    report = mini_run / "results" / "report.html"
+    proc = snakemake(mini_run, "--report", str(report))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    html = report.read_text()
+    figures = sorted(p.name for p in (mini_run / "results" / "mini_brca" / "figures").glob("*.png"))
+    assert len(figures) >= 7
+    for name in figures:
+        assert name in html, name
+    for rst, phrase in CAPTION_PHRASES.items():
+        assert phrase in (REPO / "workflow" / "report" / rst).read_text(), rst
+        assert phrase in html, rst
+    assert "summary.html" in html and "provenance.html" in html

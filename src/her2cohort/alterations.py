@@ -118,11 +118,18 @@ def filter_mutations(
     return mutations[keep.to_numpy(bool)]
 
 
-def gene_events(tables: Any, mutation_filter: dict[str, Any] | None = None) -> pd.DataFrame:
-    """Distinct (sample_id, gene, event) calls from a StudyTables."""
-    muts = filter_mutations(tables.mutations, mutation_filter)
+def gene_events(
+    tables: Any, mutation_filter: dict[str, Any] | None = None, genes: set[str] | None = None
+) -> pd.DataFrame:
+    """Distinct (sample_id, gene, event) calls from a StudyTables (only `genes`, if given)."""
+    muts = tables.mutations
+    if genes is not None:
+        muts = muts[muts["gene"].isin(genes).to_numpy(bool)]
+    muts = filter_mutations(muts, mutation_filter)
     frames = [muts[["sample_id", "gene"]].assign(event="mutation")]
     cna = tables.cna
+    if genes is not None:
+        cna = cna[cna["gene"].isin(genes).to_numpy(bool)]
     value = pd.to_numeric(cna["value"], errors="coerce")
     frames.append(cna.loc[value == 2, ["sample_id", "gene"]].assign(event="amplification"))
     frames.append(
@@ -132,7 +139,8 @@ def gene_events(tables: Any, mutation_filter: dict[str, Any] | None = None) -> p
     for site in ("site1_gene", "site2_gene"):
         part = sv[["sample_id", site]].rename(columns={site: "gene"}).dropna(subset=["gene"])
         frames.append(part.assign(event="fusion"))
-    out = pd.concat(frames, ignore_index=True).astype({"sample_id": "string", "gene": "string"})
+    frames = [f.astype({"sample_id": "string", "gene": "string"}) for f in frames]
+    out = pd.concat(frames, ignore_index=True)
     return out.drop_duplicates(ignore_index=True)
 
 
@@ -197,7 +205,7 @@ def alteration_matrix(
     index = pd.Index(samples["sample_id"].astype(str))
     ids = [a.id for a in alterations.alterations]
     defs_long = alterations.long()
-    events = gene_events(tables, alterations.mutation_filter)
+    events = gene_events(tables, alterations.mutation_filter, set(defs_long["gene"]))
     calls = events.merge(defs_long[["alteration", "gene", "event"]], on=["gene", "event"])
     unknown = ~calls["sample_id"].isin(index)
     notes = []

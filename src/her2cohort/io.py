@@ -68,10 +68,9 @@ def read_tsv_strings(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     if dup:
         raise DataError(f"{path}: duplicated column(s) {', '.join(dup)}")
     frame.columns = columns
-    pdf = frame.to_pandas(use_pyarrow_extension_array=False)
-    pdf = pdf.astype("string")
-    pdf = pdf.apply(lambda s: s.str.strip())
-    pdf = pdf.replace({"": pd.NA})
+    frame = frame.with_columns(pl.all().str.strip_chars())
+    frame = frame.with_columns(pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep())
+    pdf = frame.to_pandas(use_pyarrow_extension_array=False).astype("string")
     return pdf, comments
 
 
