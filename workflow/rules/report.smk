@@ -1,6 +1,9 @@
 # Stage 6: the report's summary page and provenance, filled from results (`make report`).
 
 
+REPORT_DIR = Path(workflow.basedir) / "workflow" / "report"
+
+
 def summary_inputs(wildcards):
     files = {}
     for cohort in COHORTS:
@@ -20,8 +23,8 @@ def summary_inputs(wildcards):
 rule report_summary:
     input:
         unpack(summary_inputs),
-        template="workflow/report/summary.rst",
-        provenance_template="workflow/report/provenance.rst",
+        template=str(REPORT_DIR / "summary.rst"),
+        provenance_template=str(REPORT_DIR / "provenance.rst"),
     output:
         summary=report(
             "results/summary/summary.html",
