@@ -11,6 +11,8 @@ rule alteration_matrix:
         summary="results/{cohort}/alterations/summary.tsv",
     log:
         "logs/alteration_matrix/{cohort}.log",
+    benchmark:
+        "logs/benchmarks/alteration_matrix/{cohort}.tsv"
     threads: 1
     resources:
         mem_mb=2000,
@@ -39,6 +41,8 @@ rule enrichment:
         study_id=lambda wc: COHORTS[wc.cohort]["study_id"],
     log:
         "logs/enrichment/{cohort}.log",
+    benchmark:
+        "logs/benchmarks/enrichment/{cohort}.tsv"
     threads: 1
     resources:
         mem_mb=2000,

@@ -26,6 +26,8 @@ rule figures_her2:
         label=lambda wc: COHORTS[wc.cohort].get("label", wc.cohort),
     log:
         "logs/figures_her2/{cohort}.log",
+    benchmark:
+        "logs/benchmarks/figures_her2/{cohort}.tsv"
     threads: 1
     resources:
         mem_mb=1000,
@@ -59,6 +61,8 @@ rule figures_enrichment:
         label=lambda wc: COHORTS[wc.cohort].get("label", wc.cohort),
     log:
         "logs/figures_enrichment/{cohort}_{rule}.log",
+    benchmark:
+        "logs/benchmarks/figures_enrichment/{cohort}_{rule}.tsv"
     threads: 1
     resources:
         mem_mb=1000,
@@ -86,6 +90,8 @@ rule figures_oncoprint:
         rule=config["her2"]["default_rule"],
     log:
         "logs/figures_oncoprint/{cohort}.log",
+    benchmark:
+        "logs/benchmarks/figures_oncoprint/{cohort}.tsv"
     threads: 1
     resources:
         mem_mb=1000,

@@ -13,6 +13,8 @@ rule clinical:
         cohort=cohort_config,
     log:
         "logs/clinical/{cohort}.log",
+    benchmark:
+        "logs/benchmarks/clinical/{cohort}.tsv"
     threads: 1
     resources:
         mem_mb=1000,
@@ -38,6 +40,8 @@ rule harmonize_her2:
         rules=RULES,
     log:
         "logs/harmonize_her2/{cohort}.log",
+    benchmark:
+        "logs/benchmarks/harmonize_her2/{cohort}.tsv"
     threads: 1
     resources:
         mem_mb=1000,

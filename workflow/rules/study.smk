@@ -23,6 +23,8 @@ rule import_study:
         cohort=cohort_config,
     log:
         "logs/import_study/{cohort}.log",
+    benchmark:
+        "logs/benchmarks/import_study/{cohort}.tsv"
     threads: 1
     resources:
         mem_mb=2000,
