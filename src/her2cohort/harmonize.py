@@ -657,3 +657,26 @@ def switching_summary(trans: pd.DataFrame) -> pd.DataFrame:
 def category_counts(samples: pd.DataFrame) -> pd.DataFrame:
     counts = samples["her2_category"].value_counts().reindex(list(CATEGORIES), fill_value=0)
     return counts.rename_axis("her2_category").reset_index(name="n")
+
+
+def derivation_notes(fields: dict[str, str]) -> list[str]:
+    """What the cohort's mapped HER2 fields cannot support, in words for the report."""
+    notes = []
+    if "her2_ihc" not in fields:
+        notes.append(
+            "no IHC score of the sequenced sample: ihc_only is unknown for every sample, and "
+            "HER2-0 cannot be told from HER2-low (asco_cap_2018 keeps only HER2-positive from "
+            "ISH or the clinical HER2 status)"
+        )
+    if "her2_ihc" in fields and not {"her2_ish_status", "her2_ish_ratio"} & set(fields):
+        notes.append("no ISH fields: IHC 2+ samples are unknown under asco_cap_2018")
+    if "her2_ish_ratio" in fields and "her2_ish_copy_number" not in fields:
+        notes.append(
+            "no separate ISH copy-number field: ASCO/CAP 2018 groups come only from values that "
+            "carry a copy number ('2 (CN 4.8)'); other ISH results use the reported status"
+        )
+    if "primary_her2_ihc" not in fields:
+        notes.append(
+            "no primary-tumour HER2 fields: primary -> metastasis transitions cannot be derived"
+        )
+    return notes

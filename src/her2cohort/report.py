@@ -63,7 +63,11 @@ def _rst_table(frame: pd.DataFrame, digits: int = 3) -> str:
 
 
 def cohort_summary(
-    cohort: str, label: str, files: dict[str, Any], default_rule: str
+    cohort: str,
+    label: str,
+    files: dict[str, Any],
+    default_rule: str,
+    her2_notes: list[str] | None = None,
 ) -> dict[str, Any]:
     """The numbers the summary shows for one cohort; `files` maps names to result paths."""
     manifest = json.loads(Path(files["manifest"]).read_text())
@@ -76,6 +80,7 @@ def cohort_summary(
         "n_samples": manifest["n_samples"],
         "n_patients": manifest["n_patients"],
         "notes": manifest.get("notes", []),
+        "her2_notes": her2_notes or [],
     }
     her2 = read_tsv(files["her2_summary"])
     her2["count"] = her2["n"].astype(str)
@@ -86,17 +91,21 @@ def cohort_summary(
     comp = read_tsv(files["published"])
     has = comp[comp["match"].isin(["yes", "no"])]
     out["replication"] = f"{int((has['match'] == 'yes').sum())} / {len(has)}"
-    out["replication_table"] = _rst_table(
-        has[
-            [
-                "alteration",
-                "n_her2_low",
-                "n_evaluable",
-                "published_n_her2_low",
-                "published_n_evaluable",
-                "match",
+    out["replication_table"] = (
+        "*(no published values for this study)*\n"
+        if has.empty
+        else _rst_table(
+            has[
+                [
+                    "alteration",
+                    "n_her2_low",
+                    "n_evaluable",
+                    "published_n_her2_low",
+                    "published_n_evaluable",
+                    "match",
+                ]
             ]
-        ]
+        )
     )
     table = read_tsv(files["enrichment"])
     computed = table[table["status"].astype(str).str.startswith("computed")]

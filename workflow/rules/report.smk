@@ -42,6 +42,10 @@ rule report_summary:
         cohorts={c: COHORTS[c].get("label", c) for c in COHORTS},
         cohort_files=[COHORTS[c]["path"] for c in COHORTS],
         default_rule=config["her2"]["default_rule"],
+        fields={
+            c: {**(COHORTS[c].get("patient_fields") or {}), **(COHORTS[c].get("sample_fields") or {})}
+            for c in COHORTS
+        },
     log:
         "logs/report_summary/all.log",
     localrule: True

@@ -1,5 +1,6 @@
 """Snakemake script: render the summary and provenance pages of the report from results."""
 
+from her2cohort.harmonize import derivation_notes
 from her2cohort.io import write_text
 from her2cohort.report import cohort_summary, config_hash, render
 from her2cohort.runner import run
@@ -9,7 +10,9 @@ def main(smk):
     cohorts = []
     for name, label in smk.params.cohorts.items():
         files = {k.split("__", 1)[1]: v for k, v in smk.input.items() if k.startswith(f"{name}__")}
-        cohorts.append(cohort_summary(name, label, files, smk.params.default_rule))
+        fields = smk.params.fields[name]
+        notes = derivation_notes(fields)
+        cohorts.append(cohort_summary(name, label, files, smk.params.default_rule, notes))
     digest = config_hash(dict(smk.config), smk.params.cohort_files)
     packages = cohorts[0]["packages"] if cohorts else {}
     context = {
