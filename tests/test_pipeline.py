@@ -178,6 +178,9 @@ CAPTION_PHRASES = {
     "oncoprint.rst": "sorted by HER2 category under the default rule set",
     "summary_caption.rst": "One-page summary of the run",
     "provenance_caption.rst": "Where every number came from",
+    "survival_km.rst": "with 95% confidence bands (log-log)",
+    "survival_forest.rst": "Cox proportional-hazards models (Efron ties)",
+    "claims.rst": "Each configured claim about survival",
 }
 
 
@@ -187,10 +190,26 @@ def test_report_contains_every_figure_and_caption(mini_run: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     html = report.read_text()
     figures = sorted(p.name for p in (mini_run / "results" / "mini_brca" / "figures").glob("*.png"))
-    assert len(figures) >= 7
+    assert len(figures) >= 11  # HER2 2, enrichment 4, oncoprint, survival 2 x 2 analyses
     for name in figures:
         assert name in html, name
     for rst, phrase in CAPTION_PHRASES.items():
         assert phrase in (REPO / "workflow" / "report" / rst).read_text(), rst
         assert phrase in html, rst
     assert "summary.html" in html and "provenance.html" in html
+
+
+def test_survival_stage_on_fixture(mini_run: Path) -> None:
+    surv = mini_run / "results" / "mini_brca" / "survival"
+    cox = read_tsv(surv / "her2_all" / "cox.tsv")
+    assert cox.columns.tolist()[:9] == ["term", "hr", "ci_low", "ci_high", "p", "n", "events", "model", "truncation"]
+    assert set(cox["truncation"]) == {"none", "left"}
+    data = read_tsv(surv / "her2_all" / "data.tsv")
+    assert data["patient_id"].is_unique and (data["entry"] >= 0).all()
+    # P1 has a HER2-0 primary on both samples; P3's primary is 3+ -> HER2-positive
+    groups = data.set_index("patient_id")["group"]
+    assert groups["P1"] == "HER2-0" and groups["P3"] == "HER2-positive"
+    claims = read_tsv(surv / "claims.tsv")
+    assert claims["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
+    for name in ("km.png", "forest.png", "ph_test.tsv", "logrank.tsv", "km.tsv"):
+        assert (surv / "her2_all" / name).is_file(), name

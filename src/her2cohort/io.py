@@ -16,6 +16,10 @@ import pandas as pd
 import polars as pl
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 class DataError(ValueError):
     """Bad input: the message is one line naming the file (and line or column) and the problem."""
 
@@ -90,12 +94,21 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o666 & ~_UMASK)  # mkstemp creates 0600; results are meant to be shared
     try:
         yield tmp_path
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def copy_file(src: str | Path, dest: str | Path) -> None:
+    """Copy a file atomically (temp file beside the target, then rename)."""
+    import shutil
+
+    with atomic_path(dest) as tmp:
+        shutil.copyfile(src, tmp)
 
 
 def write_tsv(frame: pd.DataFrame, path: str | Path, float_format: str | None = None) -> None:
@@ -120,4 +133,6 @@ def write_text(text: str, path: str | Path) -> None:
 
 def read_tsv(path: str | Path) -> pd.DataFrame:
     """Read a TSV written by this package (NA as missing)."""
-    return pd.read_csv(path, sep="\t", na_values=["NA"], keep_default_na=False)
+    return pd.read_csv(
+        path, sep="\t", na_values=["NA"], keep_default_na=False, float_precision="round_trip"
+    )
