@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
