@@ -81,6 +81,7 @@ import pandas as pd
 import requests
 
 from her2cohort.io import atomic_path
+from her2cohort.source.progress import Progress, reporter
 from her2cohort.source.tables import (
     ATTRIBUTE_COLUMNS,
     CASE_LIST_COLUMNS,
@@ -773,21 +774,6 @@ def study_meta(study: Mapping[str, Any], base_url: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the pull
 
 
-Progress = Callable[[str], Any] | logging.Logger | None
-
-
-def _reporter(progress: Progress) -> Callable[[str], None]:
-    def report(message: str) -> None:
-        log.info(message)
-        if isinstance(progress, logging.Logger):
-            if progress is not log:
-                progress.info(message)
-        elif progress is not None:
-            progress(message)
-
-    return report
-
-
 @dataclass
 class _Pull:
     client: CBioPortalClient
@@ -898,7 +884,7 @@ def fetch_study(
     """
     if token is None:
         token = os.environ.get(TOKEN_ENV) or None
-    report = _reporter(progress)
+    report = reporter(log, progress)
     with CBioPortalClient(
         base_url,
         cache_dir,

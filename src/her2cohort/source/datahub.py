@@ -31,12 +31,12 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import requests
 import urllib3
 
 from her2cohort.io import atomic_path
+from her2cohort.source.progress import Progress, reporter
 
 log = logging.getLogger(__name__)
 
@@ -44,26 +44,12 @@ DEFAULT_URL_TEMPLATE = "https://cbioportal-datahub.s3.amazonaws.com/{study}.tar.
 STUDY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 CHUNK = 1 << 20
 
-Progress = Callable[[str], Any] | logging.Logger | None
-
 
 class DatahubError(RuntimeError):
     """A datahub download or extraction failed; the message is one line."""
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(message.split()))
-
-
-def _reporter(progress: Progress) -> Callable[[str], None]:
-    def report(message: str) -> None:
-        log.info(message)
-        if isinstance(progress, logging.Logger):
-            if progress is not log:
-                progress.info(message)
-        elif progress is not None:
-            progress(message)
-
-    return report
 
 
 def _human(n: float) -> str:
@@ -199,7 +185,7 @@ def download_datahub_study(
     """
     if not STUDY_ID.fullmatch(study_id):
         raise DatahubError(f"invalid study id {study_id!r}")
-    report = _reporter(progress)
+    report = reporter(log, progress)
     dest = Path(dest_dir)
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / study_id
