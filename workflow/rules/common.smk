@@ -1,4 +1,5 @@
 # Helpers shared by all rules: configuration validation, cohort files, target lists.
+import os
 import sys
 from pathlib import Path
 
@@ -7,6 +8,12 @@ from her2cohort.io import DataError
 from her2cohort.source.tables import TABLE_FILES
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+
+# Scripts find the package through the workflow, not the submitting shell: jobs (local, SLURM, or a
+# conda env made from envs/her2cohort.yaml) inherit this PYTHONPATH.
+_SRC = str(Path(workflow.basedir) / "src")
+if _SRC not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SRC, os.environ.get("PYTHONPATH")) if p)
 
 try:
     validate(config, SCHEMAS / "config.schema.yaml", "config/config.yaml")

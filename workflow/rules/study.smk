@@ -21,6 +21,8 @@ rule import_study:
         [f"results/{{cohort}}/study/{f}" for f in STUDY_FILES],
     params:
         cohort=cohort_config,
+    # Network sources run on the submitting host: compute nodes often cannot reach the internet.
+    localrule: config["source"] in ("api", "datahub", "auto")
     log:
         "logs/import_study/{cohort}.log",
     benchmark:

@@ -93,6 +93,8 @@ rule survival_analysis:
         analysis="|".join(_SURVIVAL_NAMES),
     log:
         "logs/survival_analysis/{cohort}/{analysis}.log",
+    benchmark:
+        "logs/benchmarks/survival_analysis/{cohort}/{analysis}.tsv"
     threads: 1
     resources:
         mem_mb=1500,
@@ -115,6 +117,7 @@ rule survival_summary:
         ),
     params:
         survival=lambda wc: COHORTS[wc.cohort].get("survival"),
+    localrule: True
     log:
         "logs/survival_summary/{cohort}.log",
     threads: 1

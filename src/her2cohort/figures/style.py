@@ -47,6 +47,7 @@ def setup() -> None:
             "legend.fontsize": 8,
             "axes.spines.top": False,
             "axes.spines.right": False,
+            "svg.hashsalt": "her2cohort",  # stable SVG ids: reruns give identical files
         }
     )
 
@@ -54,8 +55,8 @@ def setup() -> None:
 def save(fig: plt.Figure, png: str | Path, svg: str | Path | None = None) -> None:
     """Write the figure as PNG (and SVG) atomically, then close it."""
     with atomic_path(png) as tmp:
-        fig.savefig(tmp, format="png", bbox_inches="tight")
+        fig.savefig(tmp, format="png", bbox_inches="tight", metadata={"Software": None})
     if svg is not None:
         with atomic_path(svg) as tmp:
-            fig.savefig(tmp, format="svg", bbox_inches="tight")
+            fig.savefig(tmp, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
