@@ -144,16 +144,15 @@ def cohort_summary(
     ]
     if files.get("survival_warnings") and Path(files["survival_warnings"]).is_file():
         sw = read_tsv(files["survival_warnings"])
-        label_col = next(
-            (c for c in ("problem", "warning", "issue", "reason") if c in sw.columns), sw.columns[0]
-        )
-        count_col = next((c for c in ("count", "n") if c in sw.columns), None)
-        for w in sw.to_dict("records"):
+        # counted data problems only: the 'start' rows are population sizes, zero counts are noise
+        info = sw["action"].astype(str).str.match(r"^(start|analysed|kept \(\d+ deaths\)$)")
+        sw = sw[(sw["count"] > 0) & ~info & ~sw["analysis"].astype(str).str.contains("__")]
+        for w in sw.itertuples():
             rows.append(
                 {
-                    "source": "survival" + (f" ({w['analysis']})" if "analysis" in w else ""),
-                    "item": str(w[label_col]),
-                    "count": int(w[count_col]) if count_col and pd.notna(w[count_col]) else "",
+                    "source": f"survival ({w.analysis})",
+                    "item": f"{w.check}: {w.action}",
+                    "count": int(w.count),
                 }
             )
     out["warnings_table"] = _rst_table(pd.DataFrame(rows, columns=["source", "item", "count"]))
