@@ -22,9 +22,10 @@ HTML_STYLE = """
 <style>
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 14px;
        max-width: 1100px; margin: 1em auto; color: #222; }
-table.docutils { border-collapse: collapse; margin: 0.6em 0 1.2em 0; font-size: 13px; }
-table.docutils td, table.docutils th { border: 1px solid #ccc; padding: 3px 7px; text-align: left; }
-table.docutils th { background: #f2f2f2; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em 0; font-size: 13px; }
+td, th { border: 1px solid #ccc; padding: 3px 7px; text-align: left; vertical-align: top; }
+th { background: #f2f2f2; }
+td p, th p { margin: 0; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.25em; margin-top: 1.4em; } h3 { font-size: 1.05em; }
 code, tt { background: #f5f5f5; padding: 0 2px; }
 </style>
@@ -161,7 +162,18 @@ def cohort_summary(
         cl = read_tsv(claims)
         keep = [
             c
-            for c in ("claim", "analysis", "term", "estimate", "ci_low", "ci_high", "p", "verdict")
+            for c in (
+                "claim",
+                "analysis",
+                "truncation",
+                "primary",
+                "estimate_of",
+                "estimate",
+                "ci_low",
+                "ci_high",
+                "p",
+                "verdict",
+            )
             if c in cl
         ]
         out["claims_table"] = _rst_table(cl[keep])
