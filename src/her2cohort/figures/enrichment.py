@@ -11,6 +11,28 @@ from matplotlib.patches import Patch
 from her2cohort.figures.style import HER2_ORDER, HER2_PALETTE, mechanism_colors, plt, setup
 
 
+def _row_figure(n_rows: int) -> tuple[plt.Figure, plt.Axes]:
+    """A figure tall enough for one row per alteration."""
+    return plt.subplots(figsize=(6.8, 0.32 * max(n_rows, 3) + 1.6))
+
+
+def _empty(fig: plt.Figure, ax: plt.Axes, message: str, title: str) -> plt.Figure:
+    """Say in the figure why there is nothing to draw (a cohort or rule set without estimates)."""
+    ax.text(0.5, 0.55, message, ha="center", transform=ax.transAxes)
+    ax.text(
+        0.5,
+        0.4,
+        "(the enrichment table's status column says why, row by row)",
+        ha="center",
+        fontsize=8,
+        color="#555555",
+        transform=ax.transAxes,
+    )
+    ax.set_title(title)
+    ax.set_axis_off()
+    return fig
+
+
 def _computed(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["pct_her2_low"].notna()].reset_index(drop=True)
 
@@ -20,17 +42,9 @@ def share_plot(table: pd.DataFrame, published: pd.DataFrame | None, title: str) 
     (share HER2-low among all evaluable samples) as a reference line; published values marked."""
     setup()
     t = _computed(table)
-    fig, ax = plt.subplots(figsize=(6.8, 0.32 * max(len(t), 3) + 1.6))
+    fig, ax = _row_figure(len(t))
     if t.empty:
-        ax.text(
-            0.5,
-            0.5,
-            "no alteration could be computed under this rule set",
-            ha="center",
-            transform=ax.transAxes,
-        )
-        ax.set_axis_off()
-        return fig
+        return _empty(fig, ax, "no alteration could be computed under this rule set", title)
     colors = mechanism_colors(t["mechanism"].tolist())
     y = np.arange(len(t))[::-1]
     for yi, row in zip(y, t.itertuples(), strict=True):
@@ -92,17 +106,9 @@ def forest_plot(table: pd.DataFrame, title: str) -> plt.Figure:
     setup()
     t = _computed(table)
     t = t[np.isfinite(t["odds_ratio"].astype(float)) & (t["odds_ratio"] > 0)].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(6.8, 0.32 * max(len(t), 3) + 1.6))
+    fig, ax = _row_figure(len(t))
     if t.empty:
-        ax.text(
-            0.5,
-            0.5,
-            "no finite odds ratio under this rule set",
-            ha="center",
-            transform=ax.transAxes,
-        )
-        ax.set_axis_off()
-        return fig
+        return _empty(fig, ax, "no finite odds ratio under this rule set", title)
     colors = mechanism_colors(t["mechanism"].tolist())
     y = np.arange(len(t))[::-1]
     lo = t["or_ci_low"].clip(lower=1e-2).to_numpy()
