@@ -28,7 +28,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests workflow/scripts
+	$(BIN)/ruff check .
+	$(BIN)/mypy src
 
 clean:
 	rm -rf results logs .snakemake

@@ -21,6 +21,7 @@ except ``0-1+``, whose assignment (zero / low / unknown) is a configuration opti
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -491,7 +492,9 @@ def all_scenarios(clinical: pd.DataFrame, cuts: dict[str, float] | None = None) 
     return pd.concat(frames, ignore_index=True)
 
 
-AUDIT_FIELDS = {
+Parser = Callable[[Any], IhcParse | IshStatusParse | IshValueParse]
+
+AUDIT_FIELDS: dict[str, Parser] = {
     "her2_ihc": parse_ihc,
     "her2_ish_status": parse_ish_status,
     "her2_ish_ratio": parse_ish_value,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -69,7 +70,9 @@ def share_plot(table: pd.DataFrame, published: pd.DataFrame | None, title: str) 
         / (first.n_evaluable + first.n_unaltered_evaluable)
     )
     ax.axvline(overall, color="#555555", ls="--", lw=1)
-    handles = [Line2D([], [], color="#555555", ls="--", label=f"cohort: {overall:.1f}% HER2-low")]
+    handles: list[Artist] = [
+        Line2D([], [], color="#555555", ls="--", label=f"cohort: {overall:.1f}% HER2-low")
+    ]
     if published is not None and "published_pct_her2_low" in published:
         pub = published.set_index("alteration")["published_pct_her2_low"]
         for yi, alt in zip(y, t["alteration"], strict=True):

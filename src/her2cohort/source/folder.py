@@ -129,7 +129,7 @@ def _attribute_rows(columns: list[str], comments: list[str], level: str) -> pd.D
     parts = [c.split("\t") for c in comments[:4]]
     names = ["display_name", "description", "datatype", "priority"]
     for i, col in enumerate(columns):
-        row = {"attribute_id": col, "level": level}
+        row: dict[str, str | None] = {"attribute_id": col, "level": level}
         for j, name in enumerate(names):
             row[name] = parts[j][i] if j < len(parts) and i < len(parts[j]) else None
         rows.append(row)
