@@ -1108,6 +1108,26 @@ def gene_filter(body: dict[str, Any]) -> set[int] | None:
     return {int(g) for g in genes}
 
 
+def profiles_xor_pairs(req: Request, filter_name: str) -> tuple[dict, list, set]:
+    """Body of a multiple-profile filter: molecularProfileIds XOR sampleMolecularIdentifiers.
+
+    Returns (body, profile ids, {(profile, sample)} pairs); a malformed body or both/neither set is a
+    400 with the portal's messages.
+    """
+    body = req.json()
+    if not isinstance(body, dict):
+        raise HttpError(400, "There is an error in the JSON format of the request payload")
+    ids = body.get("molecularProfileIds") or []
+    pairs = body.get("sampleMolecularIdentifiers") or []
+    if bool(ids) == bool(pairs):
+        raise HttpError(
+            400,
+            f"{filter_name} molecularProfileIds and sampleMolecularIdentifiers: "
+            "exactly one must be set",
+        )
+    return body, ids, {(p["molecularProfileId"], p["sampleId"]) for p in pairs}
+
+
 class Api:
     """Route table for one study."""
 
@@ -1291,20 +1311,7 @@ class Api:
         return meta_or(req, recs)
 
     def sv_fetch(self, req: Request) -> Reply:
-        body = req.json()
-        if not isinstance(body, dict):
-            raise HttpError(400, "There is an error in the JSON format of the request payload")
-        ids, pairs = (
-            body.get("molecularProfileIds") or [],
-            body.get("sampleMolecularIdentifiers") or [],
-        )
-        if bool(ids) == bool(pairs):
-            raise HttpError(
-                400,
-                "structuralVariantFilter molecularProfileIds and sampleMolecularIdentifiers: "
-                "exactly one must be set",
-            )
-        wanted = {(p["molecularProfileId"], p["sampleId"]) for p in pairs}
+        body, ids, wanted = profiles_xor_pairs(req, "structuralVariantFilter")
         profiles = set(ids) | {p for p, _ in wanted}
         genes = gene_filter(body)
         out = []
@@ -1321,20 +1328,7 @@ class Api:
         return Reply(200, out)
 
     def panel_data_fetch(self, req: Request) -> Reply:
-        body = req.json()
-        if not isinstance(body, dict):
-            raise HttpError(400, "There is an error in the JSON format of the request payload")
-        ids, pairs = (
-            body.get("molecularProfileIds") or [],
-            body.get("sampleMolecularIdentifiers") or [],
-        )
-        if bool(ids) == bool(pairs):
-            raise HttpError(
-                400,
-                "genePanelDataMultipleStudyFilter molecularProfileIds and "
-                "sampleMolecularIdentifiers: exactly one must be set",
-            )
-        wanted = {(p["molecularProfileId"], p["sampleId"]) for p in pairs}
+        body, ids, wanted = profiles_xor_pairs(req, "genePanelDataMultipleStudyFilter")
         out = []
         for pid in [*ids, *sorted({p for p, _ in wanted})]:
             for rec in self.m.panel_data.get(pid, []):
