@@ -40,7 +40,7 @@ def config():
 
 
 def _clinical(config, tables, name):
-    from her2cohort.cohort import build_clinical
+    from her2cohort.clinical import build_clinical
     from her2cohort.config import load_cohort
 
     cohort = load_cohort({**config, "cohort_dir": str(REPO / "config" / "cohorts")}, name)

@@ -13,7 +13,7 @@ from her2cohort.alterations import (
     filter_mutations,
     load_alterations,
 )
-from her2cohort.io import DataError
+from her2cohort.errors import DataError
 from her2cohort.source import read_study_folder
 
 MINI = FIXTURES / "cbioportal" / "mini_brca"

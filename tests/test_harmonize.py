@@ -272,7 +272,7 @@ def test_asco_counts_msk(msk_clinical) -> None:
 @pytest.mark.real
 def test_every_real_raw_value_is_audited(msk_tables, metabric_tables, config) -> None:
     from conftest import REPO
-    from her2cohort.cohort import build_clinical
+    from her2cohort.clinical import build_clinical
     from her2cohort.config import load_cohort
 
     cfg = {**config, "cohort_dir": str(REPO / "config" / "cohorts")}

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import FIXTURES
-from her2cohort.io import DataError, read_tsv_strings
+from her2cohort.errors import DataError
+from her2cohort.io import read_tsv_strings
 from her2cohort.source import locate_study, read_study, read_study_folder, write_study
 
 MINI = FIXTURES / "cbioportal" / "mini_brca"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from her2cohort import survival as sv
-from her2cohort.io import DataError
+from her2cohort.errors import DataError
 
 REF = Path(__file__).resolve().parent / "reference"
 REPO = Path(__file__).resolve().parents[1]

@@ -85,7 +85,7 @@ def load_alterations(path: str | Path, schema_dir: str | Path = SCHEMA_DIR) -> A
     ids = [a["id"] for a in raw["alterations"]]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        from her2cohort.io import DataError
+        from her2cohort.errors import DataError
 
         raise DataError(f"{path}: duplicated alteration id(s) {', '.join(dup)}")
     alts = [

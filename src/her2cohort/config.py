@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from her2cohort.io import DataError
+from her2cohort.errors import DataError
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 

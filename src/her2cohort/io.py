@@ -15,12 +15,10 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from her2cohort.errors import DataError
+
 _UMASK = os.umask(0)
 os.umask(_UMASK)
-
-
-class DataError(ValueError):
-    """Bad input: the message is one line naming the file (and line or column) and the problem."""
 
 
 def read_normalized_bytes(path: str | Path) -> bytes:

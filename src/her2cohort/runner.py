@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from her2cohort.io import DataError
+from her2cohort.errors import DataError
 
 
 def setup_logging(log_path: str | Path | None) -> logging.Logger:

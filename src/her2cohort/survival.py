@@ -58,8 +58,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc, ndtr, ndtri
 
+from her2cohort.errors import DataError
 from her2cohort.harmonize import zero_one_for
-from her2cohort.io import DataError
 
 CATEGORY_ORDER = ("HER2-0", "HER2-low", "HER2-positive")
 CONF_LEVEL = 0.95

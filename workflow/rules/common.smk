@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from her2cohort.config import load_cohort, validate
-from her2cohort.io import DataError
+from her2cohort.errors import DataError
 from her2cohort.source.tables import TABLE_FILES
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"

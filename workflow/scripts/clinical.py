@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from her2cohort.cohort import build_clinical, source_file_names
+from her2cohort.clinical import build_clinical, source_file_names
 from her2cohort.io import write_parquet, write_tsv
 from her2cohort.runner import run
 

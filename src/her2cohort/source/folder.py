@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
+from her2cohort.errors import DataError
 from her2cohort.io import (
-    DataError,
     read_normalized_bytes,
     read_tsv_strings,
     sha256_file,

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from her2cohort.io import DataError
+from her2cohort.errors import DataError
 from her2cohort.source.folder import locate_study, read_study_folder
 from her2cohort.source.tables import StudyTables
 

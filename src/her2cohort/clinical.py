@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2cohort.io import DataError
+from her2cohort.errors import DataError
 
 #: fields whose raw value is kept verbatim (parsed later by her2cohort.harmonize)
 RAW_FIELDS = (
