@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from her2cohort.config import SCHEMA_DIR, load_yaml, validate
+from her2cohort.config import load_yaml, validate
+from her2cohort.errors import DataError
 
 EVENTS = ("mutation", "amplification", "deep_deletion", "fusion")
 EVENT_PROFILE = {
@@ -31,6 +32,8 @@ EVENT_PROFILE = {
     "deep_deletion": "cna",
     "fusion": "structural_variants",
 }
+#: the molecular profiles an alteration can rest on
+PROFILES = ("mutations", "cna", "structural_variants")
 DEFAULT_FILTER = {
     "drop_classifications": ["Silent", "Intron", "IGR", "3'UTR", "5'UTR", "3'Flank", "5'Flank"],
     "keep_flank_genes": ["TERT"],
@@ -79,14 +82,11 @@ class AlterationSet:
         )
 
 
-def load_alterations(path: str | Path, schema_dir: str | Path = SCHEMA_DIR) -> AlterationSet:
-    raw = load_yaml(path)
-    validate(raw, Path(schema_dir) / "alterations.schema.yaml", str(path))
+def load_alterations(path: str | Path) -> AlterationSet:
+    raw = validate(load_yaml(path), "alterations", str(path))
     ids = [a["id"] for a in raw["alterations"]]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
-        from her2cohort.errors import DataError
-
         raise DataError(f"{path}: duplicated alteration id(s) {', '.join(dup)}")
     alts = [
         Alteration(
@@ -94,8 +94,8 @@ def load_alterations(path: str | Path, schema_dir: str | Path = SCHEMA_DIR) -> A
             mechanism=a["mechanism"],
             genes=tuple(a["genes"]),
             events=tuple(a["events"]),
-            extension=bool(a.get("extension", False)),
-            label=a.get("label", ""),
+            extension=bool(a["extension"]),
+            label=a["label"],
         )
         for a in raw["alterations"]
     ]
@@ -236,4 +236,43 @@ def alteration_matrix(
 def profile_availability(tables: Any) -> dict[str, bool]:
     """Which molecular profiles a study has at all."""
     present = set(tables.profiles["profile"].dropna())
-    return {p: p in present for p in ("mutations", "cna", "structural_variants")}
+    return {p: p in present for p in PROFILES}
+
+
+def availability_from_summary(summary: pd.DataFrame) -> dict[str, bool]:
+    """The profile availability recorded in ``alterations/summary.tsv`` (``profiles_in_study``)."""
+    if not len(summary):
+        return {}
+    present = str(summary["profiles_in_study"].iloc[0]).split(",")
+    return {p: p in present for p in PROFILES}
+
+
+@dataclass(frozen=True)
+class AlterationTables:
+    """The alteration stage's outputs: the matrix, the calls behind it and a per-row summary."""
+
+    matrix: pd.DataFrame
+    calls: pd.DataFrame
+    summary: pd.DataFrame
+    notes: list[str]
+
+
+def alteration_tables(tables: Any, alterations: AlterationSet) -> AlterationTables:
+    """The sample x alteration matrix with its calls, and per row: altered / profiled counts,
+    the study's profiles and the notes of :func:`alteration_matrix`."""
+    matrix, calls, notes = alteration_matrix(tables, alterations)
+    avail = profile_availability(tables)
+    summary = alterations.table()
+    values = matrix[summary["alteration"]]
+    summary["n_altered"] = (values == 1).sum().to_numpy()
+    summary["n_profiled"] = values.notna().sum().to_numpy()
+    summary["n_not_profiled"] = values.isna().sum().to_numpy()
+    summary["profiles_in_study"] = ",".join(k for k, v in avail.items() if v)
+    summary["notes"] = "; ".join(notes)
+    return AlterationTables(matrix, calls, summary, notes)
+
+
+def oncoprint_rows(summary: pd.DataFrame) -> list[str]:
+    """The rows an oncoprint shows: the published table's alterations that were profiled."""
+    keep = ~summary["extension"].astype(bool) & (summary["n_profiled"] > 0)
+    return summary.loc[keep, "alteration"].tolist()

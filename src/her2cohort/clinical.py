@@ -71,6 +71,11 @@ CLINICAL_COLUMNS = [
 WARNING_COLUMNS = ["field", "column", "value", "count", "action"]
 
 
+def mapped_fields(cohort: dict[str, Any]) -> dict[str, str]:
+    """Canonical field -> source column over the cohort's patient and sample fields."""
+    return {**(cohort.get("patient_fields") or {}), **(cohort.get("sample_fields") or {})}
+
+
 def check_mapped_columns(
     cohort: dict[str, Any],
     samples: pd.DataFrame,
@@ -177,7 +182,7 @@ def build_clinical(
         how="left",
         validate="many_to_one",
     )
-    fields = {**(cohort.get("patient_fields") or {}), **(cohort.get("sample_fields") or {})}
+    fields = mapped_fields(cohort)
     out = pd.DataFrame(
         {
             "sample_id": merged["SAMPLE_ID"].astype("string"),

@@ -10,6 +10,8 @@ ratio stratified by HR status (HER2-low tracks ER positivity).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,10 @@ from scipy.stats.contingency import odds_ratio
 from statsmodels.stats.contingency_tables import StratifiedTable
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
+
+from her2cohort.alterations import EVENT_PROFILE, availability_from_summary
+from her2cohort.published import published_comparison
+from her2cohort.terms import KNOWN_CATEGORIES
 
 LEAD_COLUMNS = [
     "alteration",
@@ -145,7 +151,7 @@ def enrichment_table(
     cannot = dict(cannot or {})
     cat = pd.Series(categories.to_numpy(), dtype="string").fillna("unknown")
     hr = pd.Series(hr_status.to_numpy(), dtype="string")
-    known = cat.isin(["HER2-0", "HER2-low", "HER2-positive"]).to_numpy()
+    known = cat.isin(KNOWN_CATEGORIES).to_numpy()
     low = (cat == "HER2-low").to_numpy()
     zero = (cat == "HER2-0").to_numpy()
     pos = (cat == "HER2-positive").to_numpy()
@@ -245,8 +251,6 @@ def enrichment_table(
 def cannot_compute(definitions: pd.DataFrame, availability: dict[str, bool]) -> dict[str, str]:
     """Rows whose events rely on a profile the study lacks: none of them -> not computable;
     some of them -> computed from the rest, with the status saying what is missing."""
-    from her2cohort.alterations import EVENT_PROFILE
-
     out = {}
     for d in definitions.itertuples(index=False):
         events = d.events.split(",")
@@ -260,55 +264,6 @@ def cannot_compute(definitions: pd.DataFrame, availability: dict[str, bool]) -> 
             out[d.alteration] = (
                 f"partial: {', '.join(missing)} not profiled in this study ({'/'.join(profiles)})"
             )
-    return out
-
-
-def published_comparison(
-    ours: pd.DataFrame, published: pd.DataFrame, study_id: str | None = None
-) -> pd.DataFrame:
-    """Our ihc_only counts beside the published ones, with a match column.
-
-    With `study_id` and a `study_id` column in `published`, only that study's rows are compared;
-    a study without published values gets match = 'no published values for this study'.
-    """
-    if study_id is not None and "study_id" in published.columns:
-        published = published[published["study_id"] == study_id]
-    pub = published.rename(
-        columns={"n_her2_low": "published_n_her2_low", "n_evaluable": "published_n_evaluable"}
-    )
-    out = ours[
-        [
-            "alteration",
-            "mechanism",
-            "genes",
-            "n_altered",
-            "n_evaluable",
-            "n_her2_low",
-            "pct_her2_low",
-        ]
-    ].merge(
-        pub[["alteration", "published_n_her2_low", "published_n_evaluable"]],
-        on="alteration",
-        how="left",
-    )
-    for c in ("published_n_her2_low", "published_n_evaluable"):
-        out[c] = out[c].astype("Int64")
-    out["published_pct_her2_low"] = 100 * out["published_n_her2_low"] / out["published_n_evaluable"]
-    has = out["published_n_evaluable"].notna().to_numpy(bool)
-    same = (
-        (
-            (out["n_her2_low"] == out["published_n_her2_low"])
-            & (out["n_evaluable"] == out["published_n_evaluable"])
-        )
-        .fillna(False)
-        .to_numpy(bool)
-    )
-    none = "no published value" if len(pub) else "no published values for this study"
-    out["match"] = np.where(has, np.where(same, "yes", "no"), none)
-    unknown = sorted(set(pub["alteration"]) - set(ours["alteration"]))
-    if unknown:
-        extra = pub[pub["alteration"].isin(unknown)].assign(match="alteration not in config")
-        out = pd.concat([out, extra], ignore_index=True)
     return out
 
 
@@ -358,3 +313,71 @@ def sensitivity(
         table.insert(0, "rule", rule)
         frames.append(table[SENSITIVITY_COLUMNS])
     return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class EnrichmentResults:
+    """The enrichment stage's outputs for one cohort.
+
+    Attributes
+    ----------
+    tables
+        Rule set -> the enrichment table (:data:`COLUMNS` plus ``unit``).
+    published
+        The published rule set's counts beside the published ones.
+    sensitivity
+        Share HER2-low and odds ratios across every rule set x 0-1+ assignment.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    published: pd.DataFrame
+    sensitivity: pd.DataFrame
+
+
+def run_enrichment(
+    matrix: pd.DataFrame,
+    summary: pd.DataFrame,
+    clinical: pd.DataFrame,
+    scenarios: pd.DataFrame,
+    samples: Mapping[str, pd.DataFrame],
+    rulesets: Mapping[str, Mapping[str, Any]],
+    options: Mapping[str, Any],
+    published: pd.DataFrame,
+    study_id: str,
+) -> EnrichmentResults:
+    """Enrichment tables of every rule set, the published comparison and the sensitivity table.
+
+    Parameters
+    ----------
+    matrix, summary
+        The alteration matrix and its summary (``alterations/``).
+    clinical
+        The canonical clinical table, indexed by sample_id.
+    scenarios
+        The long HER2 categories table (every rule set x 0-1+ assignment x tissue).
+    samples
+        Rule set -> its per-sample HER2 table, indexed by sample_id.
+    rulesets
+        Rule set -> effective settings (``zero_one_plus``), see :func:`her2cohort.terms.resolve_rulesets`.
+    options
+        The ``enrichment`` config block (unit, confidence, published_ruleset).
+    published, study_id
+        The published table and the cohort's study id.
+    """
+    alpha = 1 - options["confidence"]
+    unit = options["unit"]
+    matrix = select_unit(matrix, unit, clinical["sequencing_time"].reindex(matrix["sample_id"]))
+    hr = clinical["hr_status"].reindex(matrix["sample_id"])
+    cannot = cannot_compute(summary, availability_from_summary(summary))
+    tables = {}
+    for rule in rulesets:
+        cats = samples[rule]["her2_category"].reindex(matrix["sample_id"])
+        tables[rule] = enrichment_table(matrix, cats, hr, summary, alpha, cannot)
+        tables[rule].insert(len(LEAD_COLUMNS), "unit", unit)
+    ours = tables[options["published_ruleset"]]
+    defaults = {r: s["zero_one_plus"] for r, s in rulesets.items()}
+    return EnrichmentResults(
+        tables=tables,
+        published=published_comparison(ours, published, study_id),
+        sensitivity=sensitivity(matrix, scenarios, hr, summary, defaults, alpha, cannot),
+    )

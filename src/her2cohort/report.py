@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import jinja2
 import pandas as pd
 from docutils.core import publish_parts
 
+from her2cohort.harmonize.audit import derivation_notes
 from her2cohort.io import read_tsv
 
 HTML_STYLE = """
@@ -182,6 +184,32 @@ def cohort_summary(
     out["inputs"] = manifest.get("inputs", [])
     out["packages"] = manifest.get("packages", {})
     return out
+
+
+def summary_context(
+    cohorts: Mapping[str, str],
+    inputs: Mapping[str, str],
+    fields: Mapping[str, Mapping[str, str]],
+    default_rule: str,
+    config: Mapping[str, Any],
+    cohort_files: list[str | Path],
+) -> dict[str, Any]:
+    """What the summary and provenance templates show, for every cohort.
+
+    ``inputs`` maps ``<cohort>__<name>`` to a result file (see :func:`cohort_summary`);
+    ``fields`` maps each cohort to its canonical field -> column mapping.
+    """
+    summaries = []
+    for name, label in cohorts.items():
+        files = {k.split("__", 1)[1]: v for k, v in inputs.items() if k.startswith(f"{name}__")}
+        notes = derivation_notes(dict(fields[name]))
+        summaries.append(cohort_summary(name, label, files, default_rule, notes))
+    return {
+        "cohorts": summaries,
+        "config_hash": config_hash(dict(config), cohort_files),
+        "default_rule": default_rule,
+        "packages": summaries[0]["packages"] if summaries else {},
+    }
 
 
 def render(template_path: str | Path, context: dict[str, Any]) -> str:

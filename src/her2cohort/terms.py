@@ -23,7 +23,11 @@ ZERO_ONE_OPTIONS: tuple[str, ...] = ("zero", "low", "unknown")
 #: the tissue a HER2 result describes: the sequenced sample, or the diagnostic primary tumour
 TISSUES: tuple[str, ...] = ("sequenced", "primary")
 #: ASCO/CAP 2018 dual-probe ISH thresholds: HER2/CEP17 ratio cut and average HER2 copy-number cuts
-ISH_CUT_DEFAULTS: Mapping[str, float] = {"ish_ratio_cut": 2.0, "ish_cn_low": 4.0, "ish_cn_high": 6.0}
+ISH_CUT_DEFAULTS: Mapping[str, float] = {
+    "ish_ratio_cut": 2.0,
+    "ish_cn_low": 4.0,
+    "ish_cn_high": 6.0,
+}
 #: the 0-1+ assignment of each rule set unless the configuration says otherwise
 #: (``ihc_only`` follows the published table, where 0-1+ is HER2-low)
 ZERO_ONE_DEFAULTS: Mapping[str, str] = {"ihc_only": "low", "asco_cap_2018": "zero"}

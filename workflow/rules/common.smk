@@ -1,13 +1,15 @@
-# Helpers shared by all rules: configuration validation, cohort files, target lists.
+# Helpers shared by all rules: configuration (validated, defaults filled), cohorts, the effective
+# HER2 rule-set settings, the report-figure helper and the explicit list of every stage's targets.
 import os
 import sys
 from pathlib import Path
 
-from her2cohort.config import load_cohort, validate
+from her2cohort.clinical import mapped_fields
+from her2cohort.config import load_cohort, validate_config
 from her2cohort.errors import DataError
 from her2cohort.source.tables import TABLE_FILES
-
-SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+from her2cohort.survival import ANALYSIS_FILES, expand_analyses
+from her2cohort.terms import resolve_rulesets
 
 # Scripts find the package through the workflow, not the submitting shell: jobs (local, SLURM, or a
 # conda env made from envs/her2cohort.yaml) inherit this PYTHONPATH.
@@ -16,30 +18,61 @@ if _SRC not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SRC, os.environ.get("PYTHONPATH")) if p)
 
 try:
-    validate(config, SCHEMAS / "config.schema.yaml", "config/config.yaml")
-    COHORTS = {name: load_cohort(config, name, SCHEMAS) for name in config["cohorts"]}
+    validate_config(config)
+    COHORTS = {name: load_cohort(config, name) for name in config["cohorts"]}
+    SURVIVAL_ANALYSES = {
+        name: expand_analyses(cohort.get("survival"), config["her2"])
+        for name, cohort in COHORTS.items()
+    }
 except DataError as exc:
     sys.exit(f"her2cohort configuration error: {exc}")
 
-RULES = list(config["her2"]["rules"])
+RULESETS = list(config["her2"]["rules"])
+DEFAULT_RULESET = config["her2"]["default_rule"]
+# Each rule set's effective settings (0-1+ assignment, ISH cuts), resolved once: rules get them
+# as params, so no script or library function re-derives them.
+HER2 = {name: s.as_dict() for name, s in resolve_rulesets(config["her2"]).items()}
 STUDY_FILES = list(TABLE_FILES.values()) + ["manifest.json"]
+_ANALYSIS_NAMES = sorted({a for analyses in SURVIVAL_ANALYSES.values() for a in analyses})
 
 
 wildcard_constraints:
     cohort="|".join(COHORTS),
-    rule="|".join(RULES),
+    ruleset="|".join(RULESETS),
+    analysis="|".join(_ANALYSIS_NAMES) or "(?!)",
 
 
 def cohort_config(wildcards):
     return COHORTS[wildcards.cohort]
 
 
-def study_outputs(cohort):
+def cohort_label(wildcards):
+    return COHORTS[wildcards.cohort].get("label", wildcards.cohort)
+
+
+def report_figure(name, stem, caption, subcategory, **labels):
+    """Outputs `name` (the PNG, registered in the report) and `name`_svg (its SVG twin)."""
+    png = report(
+        f"{stem}.png",
+        caption=f"../report/{caption}",
+        category="{cohort}",
+        subcategory=subcategory,
+        labels=labels,
+    )
+    return {name: png, f"{name}_svg": f"{stem}.svg"}
+
+
+# ------------------------------------------------------------------------------ stage targets
+def study_targets(cohort):
     return [f"results/{cohort}/study/{f}" for f in STUDY_FILES]
 
 
-def harmonize_outputs(cohort):
-    outs = [f"results/{cohort}/her2/{r}/{f}" for r in RULES for f in ("samples.tsv", "audit.tsv")]
+def clinical_targets(cohort):
+    return [f"results/{cohort}/clinical/{f}" for f in ("clinical.parquet", "warnings.tsv")]
+
+
+def harmonize_targets(cohort):
+    outs = [f"results/{cohort}/her2/{r}/{f}" for r in RULESETS for f in ("samples.tsv", "audit.tsv")]
     outs += [
         f"results/{cohort}/her2/{f}"
         for f in ("categories.parquet", "transitions.tsv", "switching.tsv", "summary.tsv")
@@ -47,16 +80,54 @@ def harmonize_outputs(cohort):
     return outs
 
 
-# Each stage's .smk appends a function cohort -> list of its final outputs.
-TARGET_FUNCTIONS = []
+def alteration_targets(cohort):
+    return [f"results/{cohort}/alterations/{f}" for f in ("matrix.parquet", "calls.tsv", "summary.tsv")]
+
+
+def enrichment_targets(cohort):
+    return [
+        f"results/{cohort}/enrichment/published_comparison.tsv",
+        f"results/{cohort}/enrichment/sensitivity.tsv",
+    ] + [f"results/{cohort}/enrichment/{r}/her2_low_enrichment.tsv" for r in RULESETS]
+
+
+def figure_targets(cohort):
+    stems = ["her2_composition", "her2_transitions", "oncoprint"]
+    stems += [f"enrichment_{kind}_{r}" for kind in ("share", "forest") for r in RULESETS]
+    return [f"results/{cohort}/figures/{s}.{ext}" for s in stems for ext in ("png", "svg")]
+
+
+def survival_targets(cohort):
+    analyses = SURVIVAL_ANALYSES[cohort]
+    if not analyses:
+        return []
+    outs = []
+    for a in analyses:
+        outs += [f"results/{cohort}/survival/{a}/{t}.tsv" for t in ANALYSIS_FILES]
+        outs += [
+            f"results/{cohort}/figures/survival_{a}_{kind}.{ext}"
+            for kind in ("km", "forest")
+            for ext in ("png", "svg")
+        ]
+    outs += [f"results/{cohort}/survival/{f}" for f in ("warnings.tsv", "claims.tsv")]
+    return outs
+
+
+def report_targets():
+    return [f"results/summary/{f}" for f in ("summary.html", "provenance.html")]
+
+
+STAGE_TARGETS = [
+    study_targets,
+    clinical_targets,
+    harmonize_targets,
+    alteration_targets,
+    enrichment_targets,
+    figure_targets,
+    survival_targets,
+]
 
 
 def all_targets():
-    targets = []
-    for cohort in COHORTS:
-        targets += study_outputs(cohort)
-        targets += [f"results/{cohort}/clinical/clinical.parquet"]
-        targets += harmonize_outputs(cohort)
-        for fn in TARGET_FUNCTIONS:
-            targets += fn(cohort)
-    return targets
+    targets = [t for cohort in COHORTS for stage in STAGE_TARGETS for t in stage(cohort)]
+    return targets + report_targets()

@@ -3,7 +3,7 @@
 
 rule alteration_matrix:
     input:
-        study=[f"results/{{cohort}}/study/{f}" for f in STUDY_FILES],
+        study=study_targets("{cohort}"),
         definitions=config["alterations"],
     output:
         matrix="results/{cohort}/alterations/matrix.parquet",
@@ -27,36 +27,26 @@ rule enrichment:
         summary="results/{cohort}/alterations/summary.tsv",
         clinical="results/{cohort}/clinical/clinical.parquet",
         categories="results/{cohort}/her2/categories.parquet",
-        samples=expand("results/{{cohort}}/her2/{rule}/samples.tsv", rule=RULES),
+        samples=expand("results/{{cohort}}/her2/{ruleset}/samples.tsv", ruleset=RULESETS),
         definitions=config["alterations"],
         published=config["published_table"],
     output:
-        tables=expand("results/{{cohort}}/enrichment/{rule}/her2_low_enrichment.tsv", rule=RULES),
+        tables=expand(
+            "results/{{cohort}}/enrichment/{ruleset}/her2_low_enrichment.tsv", ruleset=RULESETS
+        ),
         published="results/{cohort}/enrichment/published_comparison.tsv",
         sensitivity="results/{cohort}/enrichment/sensitivity.tsv",
-    params:
-        rules=RULES,
-        her2=config["her2"],
-        enrichment=config["enrichment"],
-        study_id=lambda wc: COHORTS[wc.cohort]["study_id"],
     log:
         "logs/enrichment/{cohort}.log",
     benchmark:
         "logs/benchmarks/enrichment/{cohort}.tsv"
+    params:
+        her2=HER2,
+        enrichment=config["enrichment"],
+        study_id=lambda wc: COHORTS[wc.cohort]["study_id"],
     threads: 1
     resources:
         mem_mb=2000,
         runtime=15,
     script:
         "../scripts/enrichment.py"
-
-
-def enrichment_targets(cohort):
-    return [
-        f"results/{cohort}/alterations/matrix.parquet",
-        f"results/{cohort}/enrichment/published_comparison.tsv",
-        f"results/{cohort}/enrichment/sensitivity.tsv",
-    ] + [f"results/{cohort}/enrichment/{r}/her2_low_enrichment.tsv" for r in RULES]
-
-
-TARGET_FUNCTIONS.append(enrichment_targets)

@@ -1,4 +1,4 @@
-# Figures of the HER2 and enrichment stages (survival figures are made by the survival rules).
+# Figures of the HER2 and enrichment stages (survival figures: survival.smk).
 
 
 rule figures_her2:
@@ -6,28 +6,26 @@ rule figures_her2:
         categories="results/{cohort}/her2/categories.parquet",
         transitions="results/{cohort}/her2/transitions.tsv",
     output:
-        composition=report(
-            "results/{cohort}/figures/her2_composition.png",
-            caption="../report/her2_composition.rst",
-            category="{cohort}",
-            subcategory="1 HER2 harmonization",
-            labels={"figure": "HER2 categories by rule set"},
+        **report_figure(
+            "composition",
+            "results/{cohort}/figures/her2_composition",
+            "her2_composition.rst",
+            "1 HER2 harmonization",
+            figure="HER2 categories by rule set",
         ),
-        composition_svg="results/{cohort}/figures/her2_composition.svg",
-        transitions=report(
-            "results/{cohort}/figures/her2_transitions.png",
-            caption="../report/her2_transitions.rst",
-            category="{cohort}",
-            subcategory="1 HER2 harmonization",
-            labels={"figure": "primary vs sequenced sample"},
+        **report_figure(
+            "transitions",
+            "results/{cohort}/figures/her2_transitions",
+            "her2_transitions.rst",
+            "1 HER2 harmonization",
+            figure="primary vs sequenced sample",
         ),
-        transitions_svg="results/{cohort}/figures/her2_transitions.svg",
-    params:
-        label=lambda wc: COHORTS[wc.cohort].get("label", wc.cohort),
     log:
         "logs/figures_her2/{cohort}.log",
     benchmark:
         "logs/benchmarks/figures_her2/{cohort}.tsv"
+    params:
+        label=cohort_label,
     threads: 1
     resources:
         mem_mb=1000,
@@ -38,31 +36,32 @@ rule figures_her2:
 
 rule figures_enrichment:
     input:
-        table="results/{cohort}/enrichment/{rule}/her2_low_enrichment.tsv",
+        table="results/{cohort}/enrichment/{ruleset}/her2_low_enrichment.tsv",
         published="results/{cohort}/enrichment/published_comparison.tsv",
     output:
-        share=report(
-            "results/{cohort}/figures/enrichment_share_{rule}.png",
-            caption="../report/enrichment_share.rst",
-            category="{cohort}",
-            subcategory="2 HER2-low enrichment",
-            labels={"figure": "share HER2-low", "rule set": "{rule}"},
+        **report_figure(
+            "share",
+            "results/{cohort}/figures/enrichment_share_{ruleset}",
+            "enrichment_share.rst",
+            "2 HER2-low enrichment",
+            figure="share HER2-low",
+            **{"rule set": "{ruleset}"},
         ),
-        share_svg="results/{cohort}/figures/enrichment_share_{rule}.svg",
-        forest=report(
-            "results/{cohort}/figures/enrichment_forest_{rule}.png",
-            caption="../report/enrichment_forest.rst",
-            category="{cohort}",
-            subcategory="2 HER2-low enrichment",
-            labels={"figure": "odds ratios", "rule set": "{rule}"},
+        **report_figure(
+            "forest",
+            "results/{cohort}/figures/enrichment_forest_{ruleset}",
+            "enrichment_forest.rst",
+            "2 HER2-low enrichment",
+            figure="odds ratios",
+            **{"rule set": "{ruleset}"},
         ),
-        forest_svg="results/{cohort}/figures/enrichment_forest_{rule}.svg",
-    params:
-        label=lambda wc: COHORTS[wc.cohort].get("label", wc.cohort),
     log:
-        "logs/figures_enrichment/{cohort}_{rule}.log",
+        "logs/figures_enrichment/{cohort}_{ruleset}.log",
     benchmark:
-        "logs/benchmarks/figures_enrichment/{cohort}_{rule}.tsv"
+        "logs/benchmarks/figures_enrichment/{cohort}_{ruleset}.tsv"
+    params:
+        label=cohort_label,
+        published=lambda wc: wc.ruleset == config["enrichment"]["published_ruleset"],
     threads: 1
     resources:
         mem_mb=1000,
@@ -74,37 +73,26 @@ rule figures_enrichment:
 rule figures_oncoprint:
     input:
         matrix="results/{cohort}/alterations/matrix.parquet",
-        samples=f"results/{{cohort}}/her2/{config['her2']['default_rule']}/samples.tsv",
+        samples=f"results/{{cohort}}/her2/{DEFAULT_RULESET}/samples.tsv",
         summary="results/{cohort}/alterations/summary.tsv",
     output:
-        png=report(
-            "results/{cohort}/figures/oncoprint.png",
-            caption="../report/oncoprint.rst",
-            category="{cohort}",
-            subcategory="2 HER2-low enrichment",
-            labels={"figure": "oncoprint"},
+        **report_figure(
+            "png",
+            "results/{cohort}/figures/oncoprint",
+            "oncoprint.rst",
+            "2 HER2-low enrichment",
+            figure="oncoprint",
         ),
-        svg="results/{cohort}/figures/oncoprint.svg",
-    params:
-        label=lambda wc: COHORTS[wc.cohort].get("label", wc.cohort),
-        rule=config["her2"]["default_rule"],
     log:
         "logs/figures_oncoprint/{cohort}.log",
     benchmark:
         "logs/benchmarks/figures_oncoprint/{cohort}.tsv"
+    params:
+        label=cohort_label,
+        ruleset=DEFAULT_RULESET,
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     script:
         "../scripts/figures_oncoprint.py"
-
-
-def figure_targets(cohort):
-    return (
-        [f"results/{cohort}/figures/{f}.png" for f in ("her2_composition", "her2_transitions", "oncoprint")]
-        + [f"results/{cohort}/figures/enrichment_{kind}_{r}.png" for kind in ("share", "forest") for r in RULES]
-    )
-
-
-TARGET_FUNCTIONS.append(figure_targets)

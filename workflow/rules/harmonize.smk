@@ -28,16 +28,16 @@ rule harmonize_her2:
         clinical="results/{cohort}/clinical/clinical.parquet",
         warnings="results/{cohort}/clinical/warnings.tsv",
     output:
-        samples=expand("results/{{cohort}}/her2/{rule}/samples.tsv", rule=RULES),
-        audit=expand("results/{{cohort}}/her2/{rule}/audit.tsv", rule=RULES),
+        samples=expand("results/{{cohort}}/her2/{ruleset}/samples.tsv", ruleset=RULESETS),
+        audit=expand("results/{{cohort}}/her2/{ruleset}/audit.tsv", ruleset=RULESETS),
         categories="results/{cohort}/her2/categories.parquet",
         transitions="results/{cohort}/her2/transitions.tsv",
         switching="results/{cohort}/her2/switching.tsv",
         summary="results/{cohort}/her2/summary.tsv",
     params:
         cohort=cohort_config,
-        her2=config["her2"],
-        rules=RULES,
+        her2=HER2,
+        default=DEFAULT_RULESET,
     log:
         "logs/harmonize_her2/{cohort}.log",
     benchmark:

@@ -11,10 +11,10 @@ def summary_inputs(wildcards):
         files[f"{cohort}__her2_summary"] = f"results/{cohort}/her2/summary.tsv"
         files[f"{cohort}__published"] = f"results/{cohort}/enrichment/published_comparison.tsv"
         files[f"{cohort}__enrichment"] = (
-            f"results/{cohort}/enrichment/{config['her2']['default_rule']}/her2_low_enrichment.tsv"
+            f"results/{cohort}/enrichment/{DEFAULT_RULESET}/her2_low_enrichment.tsv"
         )
         files[f"{cohort}__clinical_warnings"] = f"results/{cohort}/clinical/warnings.tsv"
-        if globals().get("SURVIVAL_ANALYSES", {}).get(cohort):
+        if SURVIVAL_ANALYSES[cohort]:
             files[f"{cohort}__claims"] = f"results/{cohort}/survival/claims.tsv"
             files[f"{cohort}__survival_warnings"] = f"results/{cohort}/survival/warnings.tsv"
     return files
@@ -41,13 +41,12 @@ rule report_summary:
     params:
         cohorts={c: COHORTS[c].get("label", c) for c in COHORTS},
         cohort_files=[COHORTS[c]["path"] for c in COHORTS],
-        default_rule=config["her2"]["default_rule"],
-        fields={
-            c: {**(COHORTS[c].get("patient_fields") or {}), **(COHORTS[c].get("sample_fields") or {})}
-            for c in COHORTS
-        },
+        default_rule=DEFAULT_RULESET,
+        fields={c: mapped_fields(COHORTS[c]) for c in COHORTS},
     log:
         "logs/report_summary/all.log",
+    benchmark:
+        "logs/benchmarks/report_summary/all.tsv"
     localrule: True
     threads: 1
     resources:
@@ -56,5 +55,3 @@ rule report_summary:
     script:
         "../scripts/report_summary.py"
 
-
-TARGET_FUNCTIONS.append(lambda cohort: ["results/summary/summary.html"])

@@ -3,30 +3,34 @@ from her2cohort.source.folder import locate_study
 
 
 def study_input_files(wildcards):
-    """The study folder's files, so edits to the mirror re-run the import (folder source only)."""
+    """Every file the import reads, so edits to the mirror or the panel folders re-run it."""
     cohort = COHORTS[wildcards.cohort]
-    if cohort.get("source", config["source"]) not in ("folder", "auto"):
-        return []
-    try:
-        folder = locate_study(cohort["study_id"], config["mirrors"])
-    except DataError:
-        return []  # the script reports where it looked
-    return sorted(str(p) for p in folder.glob("*.txt"))
+    files = [str(p) for d in config["gene_panel_dirs"] for p in Path(d).glob("*.txt")]
+    if cohort.get("source", config["source"]) in ("folder", "auto"):
+        try:
+            folder = locate_study(cohort["study_id"], config["mirrors"])
+        except DataError:
+            pass  # the script reports where it looked
+        else:
+            files += [str(p) for p in folder.glob("*.txt")]
+            files += [str(p) for p in folder.glob("case_lists/*.txt")]
+    return sorted(files)
 
 
 rule import_study:
     input:
         study_input_files,
     output:
-        [f"results/{{cohort}}/study/{f}" for f in STUDY_FILES],
-    params:
-        cohort=cohort_config,
-    # Network sources run on the submitting host: compute nodes often cannot reach the internet.
-    localrule: config["source"] in ("api", "datahub", "auto")
+        study_targets("{cohort}"),
     log:
         "logs/import_study/{cohort}.log",
     benchmark:
         "logs/benchmarks/import_study/{cohort}.tsv"
+    params:
+        cohort=cohort_config,
+        gene_panel_dirs=config["gene_panel_dirs"],
+    # Network sources run on the submitting host: compute nodes often cannot reach the internet.
+    localrule: config["source"] in ("api", "datahub", "auto")
     threads: 1
     resources:
         mem_mb=2000,

@@ -8,9 +8,8 @@ from her2cohort.runner import run
 
 def main(smk):
     table = read_tsv(smk.input.table)
-    rule = smk.wildcards.rule
-    published = read_tsv(smk.input.published) if rule == "ihc_only" else None
-    title = f"{smk.params.label}, {rule}"
+    published = read_tsv(smk.input.published) if smk.params.published else None
+    title = f"{smk.params.label}, {smk.wildcards.ruleset}"
     save(fe.share_plot(table, published, title), smk.output.share, smk.output.share_svg)
     save(fe.forest_plot(table, title), smk.output.forest, smk.output.forest_svg)
 
