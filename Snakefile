@@ -1,12 +1,21 @@
 # her2cohort: cBioPortal breast cohorts -> harmonized HER2 -> alterations -> enrichment -> survival -> report.
 #
-#   import_study        results/{cohort}/study/*.parquet, manifest.json        (folder | api | datahub)
-#   clinical            results/{cohort}/clinical/clinical.parquet, warnings.tsv (cohort mapping)
-#   harmonize_her2      results/{cohort}/her2/{rule}/samples.tsv, audit.tsv, transitions.tsv
-#   alteration_matrix   results/{cohort}/alterations/matrix.parquet
-#   enrichment          results/{cohort}/enrichment/{rule}/her2_low_enrichment.tsv, published_comparison.tsv
-#   survival            results/{cohort}/survival/{analysis}/...
-#   report              results/report.html (snakemake --report)
+#   rule                 writes (per cohort unless said)                      from
+#   import_study         results/{cohort}/study/*.parquet, manifest.json      folder | api | datahub
+#   clinical             clinical/clinical.parquet, warnings.tsv              study
+#   harmonize_her2       her2/{ruleset}/samples.tsv, audit.tsv, categories,   clinical
+#                        transitions.tsv, switching.tsv, summary.tsv
+#   alteration_matrix    alterations/matrix.parquet, calls.tsv, summary.tsv   study
+#   enrichment           enrichment/{ruleset}/her2_low_enrichment.tsv,        alterations, her2
+#                        published_comparison.tsv, sensitivity.tsv
+#   figures_her2 / figures_enrichment / figures_oncoprint    figures/*.png|svg
+#   survival_tables      survival/{analysis}/*.tsv                            clinical, her2
+#   survival_figures     figures/survival_{analysis}_km|forest.png|svg        survival tables
+#   survival_summary     survival/warnings.tsv, claims.tsv                    survival tables
+#   report_summary       results/summary/summary.html, provenance.html        all cohorts
+#   (make report)        results/report.html (snakemake --report)
+#
+# Targets: workflow/rules/common.smk lists every stage's outputs (STAGE_TARGETS).
 
 from snakemake.utils import min_version
 

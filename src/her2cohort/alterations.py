@@ -275,4 +275,4 @@ def alteration_tables(tables: Any, alterations: AlterationSet) -> AlterationTabl
 def oncoprint_rows(summary: pd.DataFrame) -> list[str]:
     """The rows an oncoprint shows: the published table's alterations that were profiled."""
     keep = ~summary["extension"].astype(bool) & (summary["n_profiled"] > 0)
-    return summary.loc[keep, "alteration"].tolist()
+    return [str(a) for a in summary.loc[keep, "alteration"]]

@@ -9,12 +9,12 @@ rule clinical:
     output:
         clinical="results/{cohort}/clinical/clinical.parquet",
         warnings="results/{cohort}/clinical/warnings.tsv",
-    params:
-        cohort=cohort_config,
     log:
         "logs/clinical/{cohort}.log",
     benchmark:
         "logs/benchmarks/clinical/{cohort}.tsv"
+    params:
+        cohort=cohort_config,
     threads: 1
     resources:
         mem_mb=1000,
@@ -34,14 +34,14 @@ rule harmonize_her2:
         transitions="results/{cohort}/her2/transitions.tsv",
         switching="results/{cohort}/her2/switching.tsv",
         summary="results/{cohort}/her2/summary.tsv",
-    params:
-        cohort=cohort_config,
-        her2=HER2,
-        default=DEFAULT_RULESET,
     log:
         "logs/harmonize_her2/{cohort}.log",
     benchmark:
         "logs/benchmarks/harmonize_her2/{cohort}.tsv"
+    params:
+        cohort=cohort_config,
+        her2=HER2,
+        default=DEFAULT_RULESET,
     threads: 1
     resources:
         mem_mb=1000,

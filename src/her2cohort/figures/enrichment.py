@@ -9,7 +9,8 @@ from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from her2cohort.figures.style import HER2_ORDER, HER2_PALETTE, mechanism_colors, plt, setup
+from her2cohort.figures.style import HER2_PALETTE, mechanism_colors, plt, setup
+from her2cohort.terms import CATEGORIES
 
 
 def _row_figure(n_rows: int) -> tuple[plt.Figure, plt.Axes]:
@@ -162,7 +163,9 @@ def oncoprint(
     setup()
     m = matrix.set_index("sample_id")[alterations]
     cats = categories.reindex(m.index).fillna("unknown")
-    order_key = pd.DataFrame({"cat": pd.Categorical(cats, HER2_ORDER, ordered=True)}, index=m.index)
+    order_key = pd.DataFrame(
+        {"cat": pd.Categorical(cats, list(CATEGORIES), ordered=True)}, index=m.index
+    )
     alt01 = m.fillna(0).astype(int)
     weights = 2.0 ** np.arange(len(alterations))[::-1]
     order_key["score"] = -(alt01.to_numpy() * weights).sum(axis=1)
@@ -172,11 +175,11 @@ def oncoprint(
     fig = plt.figure(figsize=(9, 0.22 * len(alterations) + 1.9))
     grid = fig.add_gridspec(2, 1, height_ratios=[0.6, max(len(alterations), 1) * 0.5], hspace=0.05)
     top = fig.add_subplot(grid[0])
-    cat_codes = pd.Categorical(cats.loc[order], HER2_ORDER).codes[None, :]
+    cat_codes = pd.Categorical(cats.loc[order], list(CATEGORIES)).codes[None, :]
     top.imshow(
         cat_codes,
         aspect="auto",
-        cmap=ListedColormap([HER2_PALETTE[c] for c in HER2_ORDER]),
+        cmap=ListedColormap([HER2_PALETTE[c] for c in CATEGORIES]),
         vmin=0,
         vmax=3,
         interpolation="nearest",
@@ -200,7 +203,7 @@ def oncoprint(
     )
     ax.set_xticks([])
     ax.set_xlabel("samples, sorted by HER2 category, then by alteration")
-    handles = [Patch(color=HER2_PALETTE[c], label=c) for c in HER2_ORDER] + [
+    handles = [Patch(color=HER2_PALETTE[c], label=c) for c in CATEGORIES] + [
         Patch(color="#2F4F4F", label="altered"),
         Patch(facecolor="#EEEEEE", label="not altered"),
         Patch(facecolor="#FFFFFF", edgecolor="#999999", label="not profiled"),

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from her2cohort.figures.style import HER2_ORDER, HER2_PALETTE, plt, setup
+from her2cohort.figures.style import HER2_PALETTE, plt, setup
+from her2cohort.terms import CATEGORIES
 
 
 def composition(scenarios: pd.DataFrame, title: str) -> plt.Figure:
@@ -14,13 +15,13 @@ def composition(scenarios: pd.DataFrame, title: str) -> plt.Figure:
     setup()
     seq = scenarios[scenarios["tissue"] == "sequenced"]
     counts = seq.groupby(["rule", "zero_one_plus", "her2_category"]).size().unstack(fill_value=0)
-    counts = counts.reindex(columns=HER2_ORDER, fill_value=0)
+    counts = counts.reindex(columns=list(CATEGORIES), fill_value=0)
     labels = [f"{r}\n0-1+ as {z}" for r, z in counts.index]
     share = counts.div(counts.sum(axis=1), axis=0) * 100
     fig, ax = plt.subplots(figsize=(max(5.5, 1.15 * len(share) + 2), 4.2))
     bottom = np.zeros(len(share))
     x = np.arange(len(share))
-    for cat in HER2_ORDER:
+    for cat in CATEGORIES:
         vals = share[cat].to_numpy()
         ax.bar(
             x, vals, bottom=bottom, color=HER2_PALETTE[cat], label=cat, width=0.7, edgecolor="white"
@@ -58,7 +59,7 @@ def transition_heatmaps(transitions: pd.DataFrame, title: str) -> plt.Figure:
             sub.pivot_table(
                 index="primary_category", columns="sequenced_category", values="n", aggfunc="sum"
             )
-            .reindex(index=HER2_ORDER, columns=HER2_ORDER)
+            .reindex(index=list(CATEGORIES), columns=list(CATEGORIES))
             .fillna(0)
             .astype(int)
         )

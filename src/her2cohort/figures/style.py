@@ -10,14 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from her2cohort.io import atomic_path  # noqa: E402
+from her2cohort.terms import CATEGORIES  # noqa: E402
 
-HER2_ORDER = ["HER2-0", "HER2-low", "HER2-positive", "unknown"]
-HER2_PALETTE = {
-    "HER2-0": "#4477AA",
-    "HER2-low": "#EE7733",
-    "HER2-positive": "#CC3311",
-    "unknown": "#BBBBBB",
-}
+HER2_PALETTE = dict(zip(CATEGORIES, ("#4477AA", "#EE7733", "#CC3311", "#BBBBBB"), strict=True))
 MECHANISM_PALETTE = {
     "ER": "#AA3377",
     "transcription factor": "#228833",

@@ -44,7 +44,7 @@ def switching_summary(trans: pd.DataFrame) -> pd.DataFrame:
     for (rule, z), t in trans.groupby(["rule", "zero_one_plus"], sort=False):
         key = t.set_index(["primary_category", "sequenced_category"])["n"].to_dict()
 
-        def get(a: str, b: str, key: dict = key) -> int:
+        def get(a: str, b: str, key: dict[tuple[str, str], int] = key) -> int:
             return int(key.get((a, b), 0))
 
         both = sum(get(a, b) for a in ("HER2-0", "HER2-low") for b in ("HER2-0", "HER2-low"))
