@@ -4,59 +4,22 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import FIXTURES, REPO
+from e2e.conftest import FIXTURES, REPO, make_workdir, run_snakemake
 from her2cohort.io import read_tsv
 
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 pytestmark = pytest.mark.slow
-
-
-def make_workdir(tmp: Path, cohort_file: Path | None = None, study: Path | None = None) -> Path:
-    """A working directory with a config that runs only the fixture cohort."""
-    work = tmp / "work"
-    (work / "cohorts").mkdir(parents=True)
-    mirror = tmp / "mirror"
-    shutil.copytree(study or FIXTURES / "cbioportal" / "mini_brca", mirror / "mini_brca")
-    shutil.copy(cohort_file or FIXTURES / "config" / "cohorts" / "mini_brca.yaml", work / "cohorts")
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(
-        cohorts=["mini_brca"],
-        cohort_dir=str(work / "cohorts"),
-        mirrors=[str(mirror)],
-        alterations=str(REPO / "config" / "alterations.yaml"),
-        published_table=str(REPO / "config" / "published" / "her2_low_table.tsv"),
-    )
-    (work / "config.yaml").write_text(yaml.safe_dump(config))
-    return work
-
-
-def snakemake(work: Path, *targets: str) -> subprocess.CompletedProcess:
-    cmd = [
-        str(SNAKEMAKE),
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(work / "config.yaml"),
-        "--cores",
-        "2",
-        *targets,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
 def mini_run(tmp_path_factory) -> Path:
     work = make_workdir(tmp_path_factory.mktemp("e2e"))
-    proc = snakemake(work)
+    proc = run_snakemake(work)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return work
 
@@ -115,7 +78,7 @@ def test_end_to_end_outputs(mini_run: Path) -> None:
 
 
 def test_rerun_is_a_no_op(mini_run: Path) -> None:
-    proc = snakemake(mini_run, "-n")
+    proc = run_snakemake(mini_run, "-n")
     assert proc.returncode == 0
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
@@ -133,7 +96,7 @@ def test_mapped_column_absent_is_one_line_error(tmp_path: Path) -> None:
     text = (FIXTURES / "config" / "cohorts" / "mini_brca.yaml").read_text()
     cohort.write_text(text.replace("her2_ihc: HER2_IHC_SCORE", "her2_ihc: HER2_IHC_SCORE_SEQ"))
     work = make_workdir(tmp_path, cohort_file=cohort)
-    proc = snakemake(work)
+    proc = run_snakemake(work)
     assert proc.returncode != 0
     line = _error_line(proc)
     assert "sample_fields.her2_ihc maps to column 'HER2_IHC_SCORE_SEQ'" in line
@@ -150,7 +113,7 @@ def test_reader_error_leaves_nothing(tmp_path: Path) -> None:
     lines = path.read_text().splitlines()
     path.write_text("\n".join([*lines, lines[5]]) + "\n")
     work = make_workdir(tmp_path, study=study)
-    proc = snakemake(work)
+    proc = run_snakemake(work)
     assert proc.returncode != 0
     assert "duplicated SAMPLE_ID P1-T1" in _error_line(proc)
     study_out = work / "results" / "mini_brca" / "study"
@@ -159,10 +122,8 @@ def test_reader_error_leaves_nothing(tmp_path: Path) -> None:
 
 def test_invalid_config_is_one_line(tmp_path: Path) -> None:
     work = make_workdir(tmp_path)
-    config = yaml.safe_load((work / "config.yaml").read_text())
-    config["her2"]["zero_one_plus"] = "maybe"
-    (work / "config.yaml").write_text(yaml.safe_dump(config))
-    proc = snakemake(work)
+    proc = run_snakemake(work, config={"her2": {"zero_one_plus": "maybe"}})
+    assert yaml.safe_load((work / "config.yaml").read_text())["her2"]["zero_one_plus"] == "maybe"
     assert proc.returncode != 0
     assert (
         "her2cohort configuration error: config/config.yaml: her2/zero_one_plus: 'maybe' is not one of"
@@ -186,7 +147,7 @@ CAPTION_PHRASES = {
 
 def test_report_contains_every_figure_and_caption(mini_run: Path) -> None:
     report = mini_run / "results" / "report.html"
-    proc = snakemake(mini_run, "--report", str(report))
+    proc = run_snakemake(mini_run, "--report", str(report))
     assert proc.returncode == 0, proc.stderr[-2000:]
     html = report.read_text()
     figures = sorted(p.name for p in (mini_run / "results" / "mini_brca" / "figures").glob("*.png"))
@@ -202,7 +163,17 @@ def test_report_contains_every_figure_and_caption(mini_run: Path) -> None:
 def test_survival_stage_on_fixture(mini_run: Path) -> None:
     surv = mini_run / "results" / "mini_brca" / "survival"
     cox = read_tsv(surv / "her2_all" / "cox.tsv")
-    assert cox.columns.tolist()[:9] == ["term", "hr", "ci_low", "ci_high", "p", "n", "events", "model", "truncation"]
+    assert cox.columns.tolist()[:9] == [
+        "term",
+        "hr",
+        "ci_low",
+        "ci_high",
+        "p",
+        "n",
+        "events",
+        "model",
+        "truncation",
+    ]
     assert set(cox["truncation"]) == {"none", "left"}
     data = read_tsv(surv / "her2_all" / "data.tsv")
     assert data["patient_id"].is_unique and (data["entry"] >= 0).all()

@@ -9,20 +9,17 @@ identical.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from cbioportal_server import serve_study
-from conftest import REPO, shared_study
+from conftest import shared_study
+from e2e.conftest import REPO, run_snakemake
 from her2cohort.io import read_tsv
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 TARGETS = [
     "results/breast_msk_2018/her2/ihc_only/samples.tsv",
     "results/breast_msk_2018/her2/asco_cap_2018/samples.tsv",
@@ -44,32 +41,21 @@ SAME_HER2_COLUMNS = [
 
 
 def run_pipeline(work: Path, source: str, base_url: str | None = None) -> None:
-    work.mkdir(parents=True, exist_ok=True)
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(
-        cohorts=["breast_msk_2018"],
-        cohort_dir=str(REPO / "config" / "cohorts"),
-        mirrors=[str(shared_study("breast_msk_2018").parent)],
-        alterations=str(REPO / "config" / "alterations.yaml"),
-        published_table=str(REPO / "config" / "published" / "her2_low_table.tsv"),
-        source=source,
-    )
+    config = {
+        "cohorts": ["breast_msk_2018"],
+        "cohort_dir": str(REPO / "config" / "cohorts"),
+        "mirrors": [str(shared_study("breast_msk_2018").parent)],
+        "alterations": str(REPO / "config" / "alterations.yaml"),
+        "published_table": str(REPO / "config" / "published" / "her2_low_table.tsv"),
+        "source": source,
+    }
     if base_url:
-        config["api"].update(base_url=base_url, cache_dir=str(work / "api_cache"), read_timeout=120)
-    (work / "config.yaml").write_text(yaml.safe_dump(config))
-    cmd = [
-        str(SNAKEMAKE),
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(work),
-        "--configfile",
-        str(work / "config.yaml"),
-        "--cores",
-        "2",
-        *TARGETS,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        config["api"] = {
+            "base_url": base_url,
+            "cache_dir": str(work / "api_cache"),
+            "read_timeout": 120,
+        }
+    proc = run_snakemake(work, *TARGETS, config=config, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
