@@ -20,7 +20,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
-SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+SNAKEMAKE = Path(sys.executable).absolute().parent / "snakemake"  # cwd changes per run
 #: the return code of a run that hit its timeout (as coreutils `timeout` reports it)
 TIMED_OUT = 124
 

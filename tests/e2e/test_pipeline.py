@@ -122,12 +122,14 @@ def test_reader_error_leaves_nothing(tmp_path: Path) -> None:
 
 def test_invalid_config_is_one_line(tmp_path: Path) -> None:
     work = make_workdir(tmp_path)
-    proc = run_snakemake(work, config={"her2": {"zero_one_plus": "maybe"}})
-    assert yaml.safe_load((work / "config.yaml").read_text())["her2"]["zero_one_plus"] == "maybe"
+    # her2.zero_one_plus maps rule set -> assignment (since the schemas moved to the package)
+    proc = run_snakemake(work, config={"her2": {"zero_one_plus": {"asco_cap_2018": "maybe"}}})
+    her2 = yaml.safe_load((work / "config.yaml").read_text())["her2"]
+    assert her2["zero_one_plus"] == {"ihc_only": "low", "asco_cap_2018": "maybe"}
     assert proc.returncode != 0
     assert (
-        "her2cohort configuration error: config/config.yaml: her2/zero_one_plus: 'maybe' is not one of"
-        in (proc.stderr + proc.stdout)
+        "her2cohort configuration error: config/config.yaml: her2/zero_one_plus/asco_cap_2018: "
+        "'maybe' is not one of" in (proc.stderr + proc.stdout)
     )
 
 
