@@ -31,6 +31,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 import requests
 import urllib3
@@ -60,6 +61,21 @@ def _human(n: float) -> str:
     return f"{n:.1f} GB"  # pragma: no cover
 
 
+class Download(NamedTuple):
+    """A finished download.
+
+    Attributes
+    ----------
+    sha256 : str
+        Hex digest of the bytes written.
+    size : int
+        Number of bytes written.
+    """
+
+    sha256: str
+    size: int
+
+
 def stream_to_file(
     session: requests.Session,
     url: str,
@@ -67,8 +83,8 @@ def stream_to_file(
     report: Callable[[str], None],
     timeout: float | tuple[float, float],
     chunk_size: int = CHUNK,
-) -> tuple[str, int]:
-    """Download `url` to `path` byte for byte; returns (sha256, size)."""
+) -> Download:
+    """Download `url` to `path` byte for byte; returns ``(sha256, size)`` (see :class:`Download`)."""
     digest = hashlib.sha256()
     size = 0
     try:
@@ -98,7 +114,7 @@ def stream_to_file(
         ) from exc
     if total is not None and size != total:
         raise DatahubError(f"GET {url}: truncated download, {size} of {total} bytes")
-    return digest.hexdigest(), size
+    return Download(digest.hexdigest(), size)
 
 
 def _inside(root: Path, candidate: str) -> bool:

@@ -8,6 +8,7 @@ analysis never knows where a study came from.
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -73,6 +74,15 @@ PACKAGES_FOR_PROVENANCE = (
 
 def empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+
+
+def missing_panels_note(panel_ids: Sequence[str]) -> str:
+    """The note of a study whose samples use gene panels it has no definition for."""
+    return (
+        "gene panel definitions not available for "
+        + ", ".join(panel_ids)
+        + ": genes off a sample's panel cannot be told from unaltered"
+    )
 
 
 @dataclass

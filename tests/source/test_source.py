@@ -110,9 +110,9 @@ def test_locate_study_says_where_it_looked(tmp_path: Path) -> None:
     ],
 )
 def test_fusion_partners_follow_the_name(gene, name, sites) -> None:
-    from her2cohort.source.folder import _fusion_partners
+    from her2cohort.source.folder import fusion_partners
 
-    assert _fusion_partners(gene, name) == sites
+    assert fusion_partners(gene, name) == sites
 
 
 def _copy_mini(tmp_path: Path) -> Path:

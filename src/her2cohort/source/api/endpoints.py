@@ -1,0 +1,316 @@
+"""The endpoints of a pull, one function per step, each answer validated before it is used.
+
+Steps 1 to 15 of :mod:`her2cohort.source.api`; :func:`her2cohort.source.api.pull.run_pull` calls
+them in that order. A failed check drops the offending response from the cache and raises
+:class:`ApiError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any, NamedTuple
+
+from her2cohort.source.api.frames import missing_symbols
+from her2cohort.source.api.steps import Pull, Records
+from her2cohort.source.api.validate import (
+    expect_list,
+    expect_object,
+    require_fields,
+    require_members,
+    require_total,
+)
+
+#: query parameter for "everything in one page" on list endpoints (cBioPortal's MAX_PAGE_SIZE)
+LIST_PAGE_SIZE = 10_000_000
+CNA_EVENT_TYPE = "HOMDEL_AND_AMP"
+
+#: (molecularAlterationType, datatype) -> canonical profile kind, in order of preference
+PROFILE_TYPES: dict[tuple[str, str], str] = {
+    ("MUTATION_EXTENDED", "MAF"): "mutations",
+    ("MUTATION_UNCALLED", "MAF"): "mutations",
+    ("COPY_NUMBER_ALTERATION", "DISCRETE"): "cna",
+    ("COPY_NUMBER_ALTERATION", "DISCRETE_LONG"): "cna",
+    ("STRUCTURAL_VARIANT", "SV"): "structural_variants",
+    ("STRUCTURAL_VARIANT", "FUSION"): "structural_variants",
+    ("FUSION", "FUSION"): "structural_variants",
+}
+#: usual profile id suffix of each kind (a tie-breaker when a study has several)
+PROFILE_SUFFIX = {
+    "mutations": "_mutations",
+    "cna": "_cna",
+    "structural_variants": "_structural_variants",
+}
+#: (sample list id suffix, category) that covers the samples profiled for a kind
+SAMPLE_LIST_FOR = {
+    "mutations": ("_sequenced", "all_cases_with_mutation_data"),
+    "cna": ("_cna", "all_cases_with_cna_data"),
+}
+
+
+def pick_profiles(profiles: Sequence[Mapping[str, Any]], study_id: str) -> dict[str, str]:
+    """Choose one molecular profile per canonical kind by type, preferring the usual id."""
+    order = list(PROFILE_TYPES)
+    candidates: dict[str, list[tuple[int, bool, str]]] = {}
+    for prof in profiles:
+        key = (
+            str(prof.get("molecularAlterationType", "")).upper(),
+            str(prof.get("datatype", "")).upper(),
+        )
+        kind = PROFILE_TYPES.get(key)
+        if kind is None or prof.get("patientLevel"):
+            continue
+        pid = str(prof["molecularProfileId"])
+        usual = pid == study_id + PROFILE_SUFFIX[kind]
+        candidates.setdefault(kind, []).append((order.index(key), not usual, pid))
+    return {kind: sorted(options)[0][2] for kind, options in candidates.items()}
+
+
+def pick_sample_list(lists: Sequence[Mapping[str, Any]], study_id: str, kind: str) -> str | None:
+    """The sample list covering a profile: <study>_sequenced / _cna, by category, else _all."""
+    suffix, category = SAMPLE_LIST_FOR[kind]
+    by_id = {str(sl["sampleListId"]): sl for sl in lists}
+    for wanted in (study_id + suffix, study_id + "_all"):
+        if wanted in by_id:
+            return wanted
+    for wanted_cat in (category, "all_cases_in_study"):
+        for sl in lists:
+            if sl.get("category") == wanted_cat:
+                return str(sl["sampleListId"])
+    return None
+
+
+class Cases(NamedTuple):
+    """The study's samples and sample lists.
+
+    Attributes
+    ----------
+    lists : list of dict
+        Sample list records (DETAILED projection, with their ``sampleIds``).
+    members : dict of str to set of str
+        Sample list id -> the sample ids it names (all of them samples of the study).
+    sample_ids : list of str
+        The study's samples, in the API's order.
+    patient_of : dict of str to str
+        Sample id -> patient id.
+    """
+
+    lists: list[dict[str, Any]]
+    members: dict[str, set[str]]
+    sample_ids: list[str]
+    patient_of: dict[str, str]
+
+
+class SampleScope(NamedTuple):
+    """The samples a molecular-data request asks for.
+
+    Attributes
+    ----------
+    list_id : str or None
+        The sample list covering the profile, if the study has one.
+    body : dict
+        The request body: ``sampleListId`` when there is a list, otherwise ``sampleIds``.
+    allowed : set of str
+        The samples an answer may name.
+    """
+
+    list_id: str | None
+    body: dict[str, Any]
+    allowed: set[str]
+
+
+class PanelRecords(NamedTuple):
+    """Gene panel data of the chosen profiles and the definitions of the panels in use.
+
+    Attributes
+    ----------
+    data : list of dict
+        One record per (sample, profile): ``profiled`` and ``genePanelId``.
+    panels : list of dict
+        Panel definitions with their genes.
+    unknown : list of str
+        Panels in use whose definition the portal did not return.
+    """
+
+    data: list[dict[str, Any]]
+    panels: list[dict[str, Any]]
+    unknown: list[str]
+
+
+def _base(pull: Pull) -> str:
+    return f"/studies/{pull.study_id}"
+
+
+def _study_list(
+    pull: Pull, what: str, endpoint: str, fields: Sequence[str], **params: str
+) -> Records:
+    """``GET /studies/{id}/<endpoint>``, everything in one page, each record with `fields`."""
+    return pull.records(
+        what,
+        "GET",
+        f"{_base(pull)}/{endpoint}",
+        {**params, "pageSize": LIST_PAGE_SIZE},
+        fields=fields,
+    )
+
+
+def fetch_study_record(pull: Pull) -> dict[str, Any]:
+    resp = pull.call("study", "GET", _base(pull))
+    study = expect_object(resp)
+    pull.validated(resp, partial(require_fields, resp, [study], ["studyId"]))
+    if study["studyId"] != pull.study_id:
+        pull.reject(resp, f"answered for study {study['studyId']!r}")
+    return study
+
+
+def fetch_profiles(pull: Pull) -> dict[str, str]:
+    """Canonical kind -> the molecular profile id chosen for it."""
+    profiles = _study_list(
+        pull,
+        "molecular profiles",
+        "molecular-profiles",
+        ["molecularProfileId", "molecularAlterationType"],
+    ).rows
+    return pick_profiles(profiles, pull.study_id)
+
+
+def fetch_cases(pull: Pull) -> Cases:
+    """Sample lists, then samples; every list must name only samples of the study."""
+    lists_resp, lists = _study_list(
+        pull, "sample lists", "sample-lists", ["sampleListId"], projection="DETAILED"
+    )
+    members = {str(sl["sampleListId"]): {str(s) for s in sl.get("sampleIds") or []} for sl in lists}
+    samples = _study_list(pull, "samples", "samples", ["sampleId", "patientId"]).rows
+    sample_ids = [str(s["sampleId"]) for s in samples]
+    study_samples = set(sample_ids)
+    patient_of = {str(s["sampleId"]): str(s["patientId"]) for s in samples}
+    for list_id, ids in members.items():
+        if not ids <= study_samples:
+            pull.reject(
+                lists_resp,
+                f"sample list {list_id} names {len(ids - study_samples)} sample(s) the study lacks",
+            )
+    return Cases(lists, members, sample_ids, patient_of)
+
+
+def fetch_attributes(pull: Pull) -> list[dict[str, Any]]:
+    return _study_list(
+        pull, "clinical attributes", "clinical-attributes", ["clinicalAttributeId"]
+    ).rows
+
+
+def fetch_clinical(pull: Pull, study_samples: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Clinical data records by level, ``SAMPLE`` then ``PATIENT``."""
+    clinical: dict[str, list[dict[str, Any]]] = {}
+    for level, entity in (("SAMPLE", "sampleId"), ("PATIENT", "patientId")):
+        rows, responses = pull.paged(
+            f"clinical data ({level.lower()})",
+            "GET",
+            f"{_base(pull)}/clinical-data",
+            {"clinicalDataType": level},
+            None,
+            None,
+        )
+        last = responses[-1]
+        pull.validated(
+            last, partial(require_fields, last, rows, [entity, "clinicalAttributeId", "value"])
+        )
+        if level == "SAMPLE":
+            pull.validated(last, partial(require_members, last, rows, study_samples, "the study"))
+        clinical[level] = rows
+    return clinical
+
+
+def sample_scope(cases: Cases, study_id: str, kind: str) -> SampleScope:
+    """sampleListId XOR sampleIds: the covering sample list when there is one, else every id."""
+    list_id = pick_sample_list(cases.lists, study_id, kind)
+    if list_id:
+        return SampleScope(list_id, {"sampleListId": list_id}, cases.members[list_id])
+    return SampleScope(list_id, {"sampleIds": list(cases.sample_ids)}, set(cases.sample_ids))
+
+
+def fetch_mutations(pull: Pull, profile: str, cases: Cases) -> list[dict[str, Any]]:
+    scope = sample_scope(cases, pull.study_id, "mutations")
+    path = f"/molecular-profiles/{profile}/mutations/fetch"
+    total = pull.meta_count("mutations", "POST", path, {}, scope.body)
+    pages = pull.paged("mutations", "POST", path, {"projection": "DETAILED"}, scope.body, total)
+    for resp in pages.responses:
+        batch = expect_list(resp)
+        pull.validated(resp, partial(require_fields, resp, batch, ["sampleId", "entrezGeneId"]))
+        pull.validated(
+            resp,
+            partial(require_members, resp, batch, scope.allowed, f"sample list {scope.list_id}"),
+        )
+    return pages.rows
+
+
+def fetch_cna(pull: Pull, profile: str, cases: Cases) -> list[dict[str, Any]]:
+    scope = sample_scope(cases, pull.study_id, "cna")
+    path = f"/molecular-profiles/{profile}/discrete-copy-number/fetch"
+    params = {"discreteCopyNumberEventType": CNA_EVENT_TYPE}
+    total = pull.meta_count("discrete CNA", "POST", path, params, scope.body)
+    resp = pull.call("discrete CNA", "POST", path, {**params, "projection": "DETAILED"}, scope.body)
+    rows = expect_list(resp)
+    pull.validated(resp, partial(require_total, resp.endpoint, total, len(rows)))
+    pull.validated(
+        resp, partial(require_fields, resp, rows, ["sampleId", "entrezGeneId", "alteration"])
+    )
+    pull.validated(
+        resp, partial(require_members, resp, rows, scope.allowed, f"sample list {scope.list_id}")
+    )
+    return rows
+
+
+def fetch_svs(pull: Pull, profile: str, study_samples: set[str]) -> list[dict[str, Any]]:
+    resp, svs = pull.records(
+        "structural variants",
+        "POST",
+        "/structural-variant/fetch",
+        body={"molecularProfileIds": [profile]},
+        fields=["sampleId"],
+    )
+    pull.validated(resp, partial(require_members, resp, svs, study_samples, "the study"))
+    return svs
+
+
+def fetch_panels(pull: Pull, profile_ids: Sequence[str], study_samples: set[str]) -> PanelRecords:
+    """Which samples each profile covers, on which panel; then the profiled panels' genes."""
+    resp, panel_data = pull.records(
+        "gene panel data",
+        "POST",
+        "/gene-panel-data/fetch",
+        body={"molecularProfileIds": sorted(profile_ids)},
+        fields=["sampleId", "molecularProfileId", "profiled"],
+    )
+    pull.validated(resp, partial(require_members, resp, panel_data, study_samples, "the study"))
+    panel_ids = sorted(
+        {str(r["genePanelId"]) for r in panel_data if r.get("genePanelId") and r.get("profiled")}
+    )
+    if not panel_ids:
+        return PanelRecords(panel_data, [], [])
+    panels = pull.records(
+        "gene panels",
+        "POST",
+        "/gene-panels/fetch",
+        {"projection": "DETAILED"},
+        panel_ids,
+        fields=["genePanelId"],
+    ).rows
+    unknown = sorted(set(panel_ids) - {str(p["genePanelId"]) for p in panels})
+    return PanelRecords(panel_data, panels, unknown)
+
+
+def fetch_missing_symbols(pull: Pull, records: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+    """One /genes/fetch for records that came without a gene symbol (normally none)."""
+    wanted = missing_symbols(records)
+    if not wanted:
+        return {}
+    genes = pull.records(
+        "genes",
+        "POST",
+        "/genes/fetch",
+        {"geneIdType": "ENTREZ_GENE_ID"},
+        [str(e) for e in wanted],
+        fields=["entrezGeneId", "hugoGeneSymbol"],
+    ).rows
+    return {int(g["entrezGeneId"]): str(g["hugoGeneSymbol"]) for g in genes}
