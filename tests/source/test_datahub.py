@@ -6,15 +6,14 @@ import hashlib
 import io
 import json
 import tarfile
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from cbioportal_server import write_tiny_study
+from cbioportal_server import local_server, write_tiny_study
 from her2cohort.source.datahub import DatahubError, download_datahub_study, member_problem
 from her2cohort.source.folder import read_study_folder
 
@@ -58,16 +57,8 @@ def make_handler(files: Files) -> type[BaseHTTPRequestHandler]:
 def server() -> Iterator[tuple[str, Files]]:
     """An http.server on 127.0.0.1 in a thread; yields (url template, files)."""
     files = Files()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(files))
-    thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/{{study}}.tar.gz", files
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with local_server(make_handler(files), "datahub-mock") as port:
+        yield f"http://127.0.0.1:{port}/{{study}}.tar.gz", files
 
 
 def tar_folder(folder: Path, arcname: str | None) -> bytes:

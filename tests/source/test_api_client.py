@@ -1,4 +1,4 @@
-"""her2cohort.source.api against the local mock cBioPortal in tests/cbioportal_server.py.
+"""her2cohort.source.api against the local mock cBioPortal in tests/cbioportal_server/.
 
 Transport tests (faults, retries, cache, token) run on a five-sample study written to a temp
 folder. The request budget and the API-vs-folder equivalence run once per module on the real
@@ -19,7 +19,15 @@ import pandas as pd
 import pytest
 import requests
 
-from cbioportal_server import Fault, ServerState, serve_study, unique_key, write_tiny_study
+from cbioportal_server import (
+    MISSING_CLINICAL,
+    Fault,
+    ServerState,
+    serve_study,
+    unique_key,
+    write_tiny_study,
+)
+from conftest import SHARED
 from her2cohort.source.api import (
     ApiError,
     ApiResponse,
@@ -36,7 +44,6 @@ from her2cohort.source.api import (
 from her2cohort.source.folder import read_study_folder
 from her2cohort.source.tables import TABLE_FILES, StudyTables
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "cbioportal"
 MSK = SHARED / "breast_msk_2018"
 METABRIC = SHARED / "brca_metabric"
 TINY = "tiny_study"
@@ -464,17 +471,9 @@ def test_mock_follows_the_reference_conventions(tiny_server) -> None:
 # Named, documented differences between the API and the files of the same study. Each helper
 # turns the folder-read table into what the API is able to carry; the comparison is then exact.
 
-#: ImportClinicalData.MissingAttributeValues: values the importer does not store
-IMPORTER_MISSING_VALUES = {
-    "NOT_APPLICABLE",
-    "NOT_AVAILABLE",
-    "PENDING",
-    "DISCREPANCY",
-    "COMPLETED",
-    "NULL",
-    "MISSING",
-    "NA",
-}
+#: ImportClinicalData.MissingAttributeValues: values the importer does not store (the mock
+#: server drops them with the same list)
+IMPORTER_MISSING_VALUES = MISSING_CLINICAL
 #: attributes the portal computes at import time; they have no column in the files
 PORTAL_COMPUTED_ATTRIBUTES = ["SAMPLE_COUNT", "MUTATION_COUNT", "FRACTION_GENOME_ALTERED"]
 #: identity columns of the clinical files, which the API does not list as attributes
@@ -603,7 +602,10 @@ def test_sv_genes_equal_folder(msk: MskPull, msk_folder: StudyTables) -> None:
     diff = sv_partner_genes(msk_folder.sv) - sv_partner_genes(msk.tables.sv)
     assert diff == {("P-0016912-T01-IM6", "PHB")}
     assert sv_partner_genes(msk.tables.sv) <= sv_partner_genes(msk_folder.sv)
-    api_events, folder_events = unordered_sv_events(msk.tables.sv), unordered_sv_events(msk_folder.sv)
+    api_events, folder_events = (
+        unordered_sv_events(msk.tables.sv),
+        unordered_sv_events(msk_folder.sv),
+    )
     assert len(set(api_events) ^ set(folder_events)) <= 4
     assert set(msk.tables.sv["origin"]) == {"api"}
 
