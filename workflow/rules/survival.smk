@@ -1,106 +1,100 @@
 # Stage 5: survival (Kaplan-Meier, log-rank, Cox PH; naive and left-truncated fits side by side).
 #
-#   survival_analysis  results/{cohort}/survival/{analysis}/data.tsv (one row per patient: refit it
-#                      anywhere), exclusions.tsv, km.tsv, logrank.tsv, cox.tsv, contrasts.tsv,
-#                      models.tsv, lrt.tsv, ph_test.tsv, km.png, forest.png
-#                      (one job per analysis: the Python start-up dominates these small fits)
-#   survival_summary   results/{cohort}/survival/warnings.tsv, claims.tsv
+#   survival_tables   results/{cohort}/survival/{analysis}/<t>.tsv, t in ANALYSIS_FILES: data (one
+#                     row per patient: refit it anywhere), exclusions, km_curves, km, logrank, cox,
+#                     contrasts, models, lrt, ph_test (one job per analysis: the Python start-up
+#                     dominates these small fits)
+#   survival_figures  results/{cohort}/figures/survival_{analysis}_km.png|svg, _forest.png|svg,
+#                     drawn from the tables
+#   survival_summary  results/{cohort}/survival/warnings.tsv, claims.tsv
 #
-# Analyses (and their HER2 sensitivity variants) come from the `survival:` block of each cohort
-# file; see her2cohort.survival for the methods and their agreement with R's survival package.
-from her2cohort.survival import ANALYSIS_TABLES, claim_analyses, expand_analyses
-
-try:
-    SURVIVAL_ANALYSES = {
-        name: expand_analyses(cohort.get("survival"), config["her2"]) for name, cohort in COHORTS.items()
-    }
-except DataError as exc:
-    sys.exit(f"her2cohort configuration error: {exc}")
-
-SURVIVAL_FILES = [f"{t}.tsv" for t in ANALYSIS_TABLES] + ["km.png", "forest.png"]
-_SURVIVAL_NAMES = sorted({a for analyses in SURVIVAL_ANALYSES.values() for a in analyses}) or ["none"]
+# Analyses (and their HER2 sensitivity variants, SURVIVAL_ANALYSES in common.smk) come from the
+# `survival:` block of each cohort file; see her2cohort.survival for the methods and their
+# agreement with R's survival package.
+from her2cohort.survival import ANALYSIS_FILES, claim_analyses, settings_from_config
 
 
-def survival_dir(cohort, analysis):
-    return f"results/{cohort}/survival/{analysis}"
+def survival_files(*tables):
+    return {t: f"results/{{cohort}}/survival/{{analysis}}/{t}.tsv" for t in tables}
 
 
-def survival_claims(cohort):
-    return (COHORTS[cohort].get("survival") or {}).get("claims")
+# Analyses and settings go to the scripts as plain dicts: Snakemake tracks such params for reruns.
+def survival_analysis(wildcards):
+    return SURVIVAL_ANALYSES[wildcards.cohort][wildcards.analysis].as_dict()
 
 
-def survival_targets(cohort):
-    analyses = SURVIVAL_ANALYSES.get(cohort) or {}
-    if not analyses:
-        return []
-    outs = []
-    for a in analyses:
-        outs += [f"{survival_dir(cohort, a)}/{f}" for f in ["data.tsv", *SURVIVAL_FILES]]
-    outs += [f"results/{cohort}/survival/warnings.tsv", f"results/{cohort}/survival/claims.tsv"]
-    return outs
+def survival_settings(wildcards):
+    return settings_from_config(cohort_config(wildcards)["survival"]).as_dict()
 
 
-TARGET_FUNCTIONS.append(survival_targets)
+def survival_claims(wildcards):
+    return cohort_config(wildcards)["survival"]["claims"]
 
 
 def survival_summary_inputs(wildcards):
     c = wildcards.cohort
-    used = claim_analyses(survival_claims(c))
-    return {
-        "exclusions": [f"{survival_dir(c, a)}/exclusions.tsv" for a in SURVIVAL_ANALYSES[c]],
-        "cox": [f"{survival_dir(c, a)}/cox.tsv" for a in used],
-        "contrasts": [f"{survival_dir(c, a)}/contrasts.tsv" for a in used],
-        "lrt": [f"{survival_dir(c, a)}/lrt.tsv" for a in used],
-    }
+    used = claim_analyses(survival_claims(wildcards))  # the analyses the claims rest on
+    analyses = SURVIVAL_ANALYSES[c]
+    inputs = {"exclusions": [f"results/{c}/survival/{a}/exclusions.tsv" for a in analyses]}
+    for kind in ("cox", "contrasts", "lrt"):
+        inputs[kind] = [f"results/{c}/survival/{a}/{kind}.tsv" for a in used]
+    return inputs
 
 
-rule survival_analysis:
+rule survival_tables:
     input:
         clinical="results/{cohort}/clinical/clinical.parquet",
         categories="results/{cohort}/her2/categories.parquet",
     output:
-        data="results/{cohort}/survival/{analysis}/data.tsv",
-        exclusions="results/{cohort}/survival/{analysis}/exclusions.tsv",
-        km="results/{cohort}/survival/{analysis}/km.tsv",
-        logrank="results/{cohort}/survival/{analysis}/logrank.tsv",
-        cox="results/{cohort}/survival/{analysis}/cox.tsv",
-        contrasts="results/{cohort}/survival/{analysis}/contrasts.tsv",
-        models="results/{cohort}/survival/{analysis}/models.tsv",
-        lrt="results/{cohort}/survival/{analysis}/lrt.tsv",
-        ph_test="results/{cohort}/survival/{analysis}/ph_test.tsv",
-        km_png="results/{cohort}/survival/{analysis}/km.png",
-        forest_png="results/{cohort}/survival/{analysis}/forest.png",
-        km_fig=report(
-            "results/{cohort}/figures/survival_{analysis}_km.png",
-            caption="../report/survival_km.rst",
-            category="{cohort}",
-            subcategory="3 Survival",
-            labels={"analysis": "{analysis}", "figure": "Kaplan-Meier"},
-        ),
-        km_svg="results/{cohort}/figures/survival_{analysis}_km.svg",
-        forest_fig=report(
-            "results/{cohort}/figures/survival_{analysis}_forest.png",
-            caption="../report/survival_forest.rst",
-            category="{cohort}",
-            subcategory="3 Survival",
-            labels={"analysis": "{analysis}", "figure": "Cox forest"},
-        ),
-        forest_svg="results/{cohort}/figures/survival_{analysis}_forest.svg",
-    params:
-        survival=lambda wc: COHORTS[wc.cohort].get("survival"),
-        her2=config["her2"],
-    wildcard_constraints:
-        analysis="|".join(_SURVIVAL_NAMES),
+        **survival_files(*ANALYSIS_FILES),
     log:
-        "logs/survival_analysis/{cohort}/{analysis}.log",
+        "logs/survival_tables/{cohort}/{analysis}.log",
     benchmark:
-        "logs/benchmarks/survival_analysis/{cohort}/{analysis}.tsv"
+        "logs/benchmarks/survival_tables/{cohort}/{analysis}.tsv"
+    params:
+        analysis=survival_analysis,
+        settings=survival_settings,
     threads: 1
     resources:
         mem_mb=1500,
         runtime=15,
     script:
-        "../scripts/survival_analysis.py"
+        "../scripts/survival_tables.py"
+
+
+rule survival_figures:
+    input:
+        **survival_files("data", "km_curves", "logrank", "cox"),
+    output:
+        **report_figure(
+            "km",
+            "results/{cohort}/figures/survival_{analysis}_km",
+            "survival_km.rst",
+            "3 Survival",
+            analysis="{analysis}",
+            figure="Kaplan-Meier",
+        ),
+        **report_figure(
+            "forest",
+            "results/{cohort}/figures/survival_{analysis}_forest",
+            "survival_forest.rst",
+            "3 Survival",
+            analysis="{analysis}",
+            figure="Cox forest",
+        ),
+    log:
+        "logs/survival_figures/{cohort}/{analysis}.log",
+    benchmark:
+        "logs/benchmarks/survival_figures/{cohort}/{analysis}.tsv"
+    params:
+        analysis=survival_analysis,
+        settings=survival_settings,
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=10,
+    script:
+        "../scripts/survival_figures.py"
 
 
 rule survival_summary:
@@ -115,11 +109,14 @@ rule survival_summary:
             subcategory="3 Survival",
             labels={"analysis": "all", "figure": "claims"},
         ),
-    params:
-        survival=lambda wc: COHORTS[wc.cohort].get("survival"),
-    localrule: True
     log:
         "logs/survival_summary/{cohort}.log",
+    benchmark:
+        "logs/benchmarks/survival_summary/{cohort}.tsv"
+    params:
+        claims=survival_claims,
+        settings=survival_settings,
+    localrule: True
     threads: 1
     resources:
         mem_mb=1000,
