@@ -184,5 +184,11 @@ def test_survival_stage_on_fixture(mini_run: Path) -> None:
     assert groups["P1"] == "HER2-0" and groups["P3"] == "HER2-positive"
     claims = read_tsv(surv / "claims.tsv")
     assert claims["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
-    for name in ("km.png", "forest.png", "ph_test.tsv", "logrank.tsv", "km.tsv"):
+    for name in ("km_curves.tsv", "ph_test.tsv", "logrank.tsv", "km.tsv"):
         assert (surv / "her2_all" / name).is_file(), name
+    figures = surv.parent / "figures"
+    for kind in ("km", "forest"):
+        for ext in ("png", "svg"):
+            assert (figures / f"survival_her2_all_{kind}.{ext}").is_file(), (kind, ext)
+    # each figure is written once: no copies beside the survival tables
+    assert not list(surv.glob("*/*.png"))
