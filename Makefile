@@ -29,7 +29,9 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy src
+	$(BIN)/snakemake --lint
 
 clean:
 	rm -rf results logs .snakemake

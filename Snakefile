@@ -28,10 +28,6 @@ configfile: "config/config.yaml"
 report: "workflow/report/workflow.rst"
 
 
-# With --sdm conda every job runs in this environment (pinned like pyproject.toml).
-conda: "envs/her2cohort.yaml"
-
-
 include: "workflow/rules/common.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/harmonize.smk"

@@ -20,7 +20,10 @@ except ImportError:  # Python 3.10
 
 ENVS = sorted((REPO / "envs").glob("*.yaml"))
 # PyPI name -> conda-forge/bioconda names that provide it
-CONDA_NAMES = {"matplotlib": {"matplotlib", "matplotlib-base"}, "snakemake": {"snakemake", "snakemake-minimal"}}
+CONDA_NAMES = {
+    "matplotlib": {"matplotlib", "matplotlib-base"},
+    "snakemake": {"snakemake", "snakemake-minimal"},
+}
 NOT_ON_PYPI = {"python", "pip"}
 
 Bound = tuple[Version, bool] | None  # (version, inclusive); None: unbounded
@@ -49,7 +52,9 @@ def conda_spec(text: str) -> tuple[str, SpecifierSet]:
     for part in filter(None, (p.strip() for p in rest.split(","))):
         op, version = re.fullmatch(r"(>=|<=|==|!=|>|<|=)?\s*(\S+)", part).groups()
         if op in (None, "=") and not version.endswith("*"):
-            parts.append(f"=={version}.*" if op == "=" or version.count(".") < 2 else f"=={version}")
+            parts.append(
+                f"=={version}.*" if op == "=" or version.count(".") < 2 else f"=={version}"
+            )
         elif op in (None, "="):
             parts.append(f"=={version}")
         else:
@@ -100,11 +105,19 @@ def interval(spec: SpecifierSet) -> tuple[Bound, Bound]:
 def within(inner: SpecifierSet, outer: SpecifierSet) -> bool:
     """Every version `inner` allows is allowed by `outer`, and `inner` allows some version."""
     (ilo, ihi), (olo, ohi) = interval(inner), interval(outer)
-    if olo is not None and (ilo is None or ilo[0] < olo[0] or (ilo[0] == olo[0] and ilo[1] and not olo[1])):
+    if olo is not None and (
+        ilo is None or ilo[0] < olo[0] or (ilo[0] == olo[0] and ilo[1] and not olo[1])
+    ):
         return False
-    if ohi is not None and (ihi is None or ihi[0] > ohi[0] or (ihi[0] == ohi[0] and ihi[1] and not ohi[1])):
+    if ohi is not None and (
+        ihi is None or ihi[0] > ohi[0] or (ihi[0] == ohi[0] and ihi[1] and not ohi[1])
+    ):
         return False
-    if ilo is not None and ihi is not None and (ilo[0] > ihi[0] or (ilo[0] == ihi[0] and not (ilo[1] and ihi[1]))):
+    if (
+        ilo is not None
+        and ihi is not None
+        and (ilo[0] > ihi[0] or (ilo[0] == ihi[0] and not (ilo[1] and ihi[1])))
+    ):
         return False
     excluded = {Version(s.version) for s in outer if s.operator == "!="}
     return not any(inner.contains(v) for v in excluded)
@@ -146,7 +159,9 @@ def test_every_pyproject_dependency_is_in_an_env_with_a_range_inside_pyprojects(
             problems.append(f"{req.name} ({req.specifier}) is in no envs/*.yaml")
         for env_file, spec in entries:
             if not within(spec, req.specifier):
-                problems.append(f"{env_file}: {req.name} {spec or '(any)'} is not within pyproject's {req.specifier}")
+                problems.append(
+                    f"{env_file}: {req.name} {spec or '(any)'} is not within pyproject's {req.specifier}"
+                )
     assert not problems, "\n".join(problems)
 
 
@@ -154,7 +169,9 @@ def test_every_env_package_is_a_pyproject_dependency() -> None:
     known = {canonicalize_name(r.name) for r in _requirements()}
     known |= {n for r in known for n in CONDA_NAMES.get(r, set())}
     extra = sorted(set(_env_specs()) - known - NOT_ON_PYPI)
-    assert not extra, f"in envs/*.yaml but not in pyproject.toml (add them there with the same range): {extra}"
+    assert not extra, (
+        f"in envs/*.yaml but not in pyproject.toml (add them there with the same range): {extra}"
+    )
 
 
 def test_env_python_matches_requires_python() -> None:
@@ -162,7 +179,9 @@ def test_env_python_matches_requires_python() -> None:
     pythons = _env_specs().get("python", [])
     assert pythons, "no env pins python"
     for env_file, spec in pythons:
-        assert within(spec, requires), f"{env_file}: python {spec} is not within requires-python {requires}"
+        assert within(spec, requires), (
+            f"{env_file}: python {spec} is not within requires-python {requires}"
+        )
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,14 @@ def setup_logging(log_path: str | Path | None) -> logging.Logger:
     )
     logging.captureWarnings(True)
     return logging.getLogger("her2cohort")
+
+
+def export_pythonpath(src: str | Path) -> None:
+    """Put the workflow's ``src/`` first on PYTHONPATH, so every job (local, SLURM, or a conda env
+    made from envs/her2cohort.yaml) imports this package from the workflow, not the shell."""
+    parts = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(src) not in parts:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(src), *parts])
 
 
 def run(main: Callable[[Any], None], smk: Any) -> None:

@@ -1,21 +1,28 @@
-# Helpers shared by all rules: configuration (validated, defaults filled), cohorts, the effective
-# HER2 rule-set settings, the report-figure helper and the explicit list of every stage's targets.
-import os
+# Helpers shared by every stage: configuration (validated, defaults filled), cohorts, the effective
+# HER2 ruleset settings, the input and param functions of the stages, the report-figure helper and
+# the explicit list of every stage's targets.
 import sys
 from pathlib import Path
 
 from her2cohort.clinical import mapped_fields
 from her2cohort.config import load_cohort, validate_config
 from her2cohort.errors import DataError
+from her2cohort.runner import export_pythonpath
+from her2cohort.source.folder import locate_study
 from her2cohort.source.tables import TABLE_FILES
-from her2cohort.survival import ANALYSIS_FILES, expand_analyses
+from her2cohort.survival import (
+    ANALYSIS_FILES,
+    claim_analyses,
+    expand_analyses,
+    settings_from_config,
+)
 from her2cohort.terms import resolve_rulesets
 
 # Scripts find the package through the workflow, not the submitting shell: jobs (local, SLURM, or a
 # conda env made from envs/her2cohort.yaml) inherit this PYTHONPATH.
-_SRC = str(Path(workflow.basedir) / "src")
-if _SRC not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_SRC, os.environ.get("PYTHONPATH")) if p)
+export_pythonpath(Path(workflow.basedir) / "src")
+# Every job runs in this environment under --sdm conda (pinned like pyproject.toml).
+CONDA_ENV = "../../envs/her2cohort.yaml"
 
 try:
     validate_config(config)
@@ -29,7 +36,7 @@ except DataError as exc:
 
 RULESETS = list(config["her2"]["rules"])
 DEFAULT_RULESET = config["her2"]["default_rule"]
-# Each rule set's effective settings (0-1+ assignment, ISH cuts), resolved once: rules get them
+# Each ruleset's effective settings (0-1+ assignment, ISH cuts), resolved once: jobs get them
 # as params, so no script or library function re-derives them.
 HER2 = {name: s.as_dict() for name, s in resolve_rulesets(config["her2"]).items()}
 STUDY_FILES = list(TABLE_FILES.values()) + ["manifest.json"]
@@ -60,6 +67,70 @@ def report_figure(name, stem, caption, subcategory, **labels):
         labels=labels,
     )
     return {name: png, f"{name}_svg": f"{stem}.svg"}
+
+
+
+
+# ------------------------------------------------------------------ inputs and params of the stages
+def study_input_files(wildcards):
+    """Every file the import reads, so edits to the mirror or the panel folders re-run it."""
+    cohort = COHORTS[wildcards.cohort]
+    files = [str(p) for d in config["gene_panel_dirs"] for p in Path(d).glob("*.txt")]
+    if cohort.get("source", config["source"]) in ("folder", "auto"):
+        try:
+            folder = locate_study(cohort["study_id"], config["mirrors"])
+        except DataError:
+            pass  # the script reports where it looked
+        else:
+            files += [str(p) for p in folder.glob("*.txt")]
+            files += [str(p) for p in folder.glob("case_lists/*.txt")]
+    return sorted(files)
+
+
+REPORT_DIR = Path(workflow.basedir) / "workflow" / "report"
+
+
+def summary_inputs(wildcards):
+    files = {}
+    for cohort in COHORTS:
+        files[f"{cohort}__manifest"] = f"results/{cohort}/study/manifest.json"
+        files[f"{cohort}__her2_summary"] = f"results/{cohort}/her2/summary.tsv"
+        files[f"{cohort}__published"] = f"results/{cohort}/enrichment/published_comparison.tsv"
+        files[f"{cohort}__enrichment"] = (
+            f"results/{cohort}/enrichment/{DEFAULT_RULESET}/her2_low_enrichment.tsv"
+        )
+        files[f"{cohort}__clinical_warnings"] = f"results/{cohort}/clinical/warnings.tsv"
+        if SURVIVAL_ANALYSES[cohort]:
+            files[f"{cohort}__claims"] = f"results/{cohort}/survival/claims.tsv"
+            files[f"{cohort}__survival_warnings"] = f"results/{cohort}/survival/warnings.tsv"
+    return files
+
+
+def survival_files(*tables):
+    return {t: f"results/{{cohort}}/survival/{{analysis}}/{t}.tsv" for t in tables}
+
+
+# Analyses and settings go to the scripts as plain dicts: Snakemake tracks such params for reruns.
+def survival_analysis(wildcards):
+    return SURVIVAL_ANALYSES[wildcards.cohort][wildcards.analysis].as_dict()
+
+
+def survival_settings(wildcards):
+    return settings_from_config(cohort_config(wildcards)["survival"]).as_dict()
+
+
+def survival_claims(wildcards):
+    return cohort_config(wildcards)["survival"]["claims"]
+
+
+def survival_summary_inputs(wildcards):
+    c = wildcards.cohort
+    used = claim_analyses(survival_claims(wildcards))  # the analyses the claims rest on
+    analyses = SURVIVAL_ANALYSES[c]
+    inputs = {"exclusions": [f"results/{c}/survival/{a}/exclusions.tsv" for a in analyses]}
+    for kind in ("cox", "contrasts", "lrt"):
+        inputs[kind] = [f"results/{c}/survival/{a}/{kind}.tsv" for a in used]
+    return inputs
 
 
 # ------------------------------------------------------------------------------ stage targets

@@ -17,6 +17,8 @@ rule alteration_matrix:
     resources:
         mem_mb=2000,
         runtime=15,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/alteration_matrix.py"
 
@@ -48,5 +50,7 @@ rule enrichment:
     resources:
         mem_mb=2000,
         runtime=15,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/enrichment.py"

@@ -30,6 +30,8 @@ rule figures_her2:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/figures_her2.py"
 
@@ -66,6 +68,8 @@ rule figures_enrichment:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/figures_enrichment.py"
 
@@ -94,5 +98,7 @@ rule figures_oncoprint:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/figures_oncoprint.py"

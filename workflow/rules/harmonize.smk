@@ -19,6 +19,8 @@ rule clinical:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/clinical.py"
 
@@ -46,5 +48,7 @@ rule harmonize_her2:
     resources:
         mem_mb=1000,
         runtime=10,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/harmonize_her2.py"

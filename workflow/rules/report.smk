@@ -1,24 +1,6 @@
 # Stage 6: the report's summary page and provenance, filled from results (`make report`).
 
 
-REPORT_DIR = Path(workflow.basedir) / "workflow" / "report"
-
-
-def summary_inputs(wildcards):
-    files = {}
-    for cohort in COHORTS:
-        files[f"{cohort}__manifest"] = f"results/{cohort}/study/manifest.json"
-        files[f"{cohort}__her2_summary"] = f"results/{cohort}/her2/summary.tsv"
-        files[f"{cohort}__published"] = f"results/{cohort}/enrichment/published_comparison.tsv"
-        files[f"{cohort}__enrichment"] = (
-            f"results/{cohort}/enrichment/{DEFAULT_RULESET}/her2_low_enrichment.tsv"
-        )
-        files[f"{cohort}__clinical_warnings"] = f"results/{cohort}/clinical/warnings.tsv"
-        if SURVIVAL_ANALYSES[cohort]:
-            files[f"{cohort}__claims"] = f"results/{cohort}/survival/claims.tsv"
-            files[f"{cohort}__survival_warnings"] = f"results/{cohort}/survival/warnings.tsv"
-    return files
-
 
 rule report_summary:
     input:
@@ -52,6 +34,8 @@ rule report_summary:
     resources:
         mem_mb=500,
         runtime=5,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/report_summary.py"
 

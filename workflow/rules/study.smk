@@ -1,21 +1,4 @@
 # Stage 1: read a study (folder / API / datahub) into canonical Parquet tables + manifest.json.
-from her2cohort.source.folder import locate_study
-
-
-def study_input_files(wildcards):
-    """Every file the import reads, so edits to the mirror or the panel folders re-run it."""
-    cohort = COHORTS[wildcards.cohort]
-    files = [str(p) for d in config["gene_panel_dirs"] for p in Path(d).glob("*.txt")]
-    if cohort.get("source", config["source"]) in ("folder", "auto"):
-        try:
-            folder = locate_study(cohort["study_id"], config["mirrors"])
-        except DataError:
-            pass  # the script reports where it looked
-        else:
-            files += [str(p) for p in folder.glob("*.txt")]
-            files += [str(p) for p in folder.glob("case_lists/*.txt")]
-    return sorted(files)
-
 
 rule import_study:
     input:
@@ -35,5 +18,7 @@ rule import_study:
     resources:
         mem_mb=2000,
         runtime=30,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/import_study.py"

@@ -11,35 +11,6 @@
 # Analyses (and their HER2 sensitivity variants, SURVIVAL_ANALYSES in common.smk) come from the
 # `survival:` block of each cohort file; see her2cohort.survival for the methods and their
 # agreement with R's survival package.
-from her2cohort.survival import ANALYSIS_FILES, claim_analyses, settings_from_config
-
-
-def survival_files(*tables):
-    return {t: f"results/{{cohort}}/survival/{{analysis}}/{t}.tsv" for t in tables}
-
-
-# Analyses and settings go to the scripts as plain dicts: Snakemake tracks such params for reruns.
-def survival_analysis(wildcards):
-    return SURVIVAL_ANALYSES[wildcards.cohort][wildcards.analysis].as_dict()
-
-
-def survival_settings(wildcards):
-    return settings_from_config(cohort_config(wildcards)["survival"]).as_dict()
-
-
-def survival_claims(wildcards):
-    return cohort_config(wildcards)["survival"]["claims"]
-
-
-def survival_summary_inputs(wildcards):
-    c = wildcards.cohort
-    used = claim_analyses(survival_claims(wildcards))  # the analyses the claims rest on
-    analyses = SURVIVAL_ANALYSES[c]
-    inputs = {"exclusions": [f"results/{c}/survival/{a}/exclusions.tsv" for a in analyses]}
-    for kind in ("cox", "contrasts", "lrt"):
-        inputs[kind] = [f"results/{c}/survival/{a}/{kind}.tsv" for a in used]
-    return inputs
-
 
 rule survival_tables:
     input:
@@ -58,6 +29,8 @@ rule survival_tables:
     resources:
         mem_mb=1500,
         runtime=15,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/survival_tables.py"
 
@@ -93,6 +66,8 @@ rule survival_figures:
     resources:
         mem_mb=1500,
         runtime=10,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/survival_figures.py"
 
@@ -121,5 +96,7 @@ rule survival_summary:
     resources:
         mem_mb=1000,
         runtime=5,
+    conda:
+        CONDA_ENV
     script:
         "../scripts/survival_summary.py"

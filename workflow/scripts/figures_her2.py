@@ -9,18 +9,11 @@ from her2cohort.runner import run
 
 
 def main(smk):
-    scenarios = pd.read_parquet(smk.input.categories)
-    save(
-        fh.composition(scenarios, smk.params.label),
-        smk.output.composition,
-        smk.output.composition_svg,
-    )
-    trans = read_tsv(smk.input.transitions)
-    save(
-        fh.transition_heatmaps(trans, smk.params.label),
-        smk.output.transitions,
-        smk.output.transitions_svg,
-    )
+    out, label = smk.output, smk.params.label
+    composition = fh.composition(pd.read_parquet(smk.input.categories), label)
+    save(composition, out.composition, out.composition_svg)
+    transitions = fh.transition_heatmaps(read_tsv(smk.input.transitions), label)
+    save(transitions, out.transitions, out.transitions_svg)
 
 
 run(main, snakemake)  # noqa: F821

@@ -1,4 +1,4 @@
-"""Snakemake script: HER2 categories under every rule set, the audit and the transitions."""
+"""Snakemake script: HER2 categories under every ruleset, the audit and the transitions."""
 
 import pandas as pd
 
@@ -9,18 +9,16 @@ from her2cohort.runner import run
 
 
 def main(smk):
-    columns = mapped_fields(smk.params.cohort)
-    clinical = pd.read_parquet(smk.input.clinical)
-    result = harmonize_cohort(
-        clinical, read_tsv(smk.input.warnings), columns, smk.params.her2, smk.params.default
-    )
-    for i, ruleset in enumerate(smk.params.her2):
-        write_tsv(result.audits[ruleset], smk.output.audit[i])
-        write_tsv(result.samples[ruleset], smk.output.samples[i])
-    write_tsv(result.transitions, smk.output.transitions)
-    write_tsv(result.switching, smk.output.switching)
-    write_parquet(result.categories, smk.output.categories)
-    write_tsv(result.summary, smk.output.summary)
+    clinical, warnings = pd.read_parquet(smk.input.clinical), read_tsv(smk.input.warnings)
+    columns, p, out = mapped_fields(smk.params.cohort), smk.params, smk.output
+    result = harmonize_cohort(clinical, warnings, columns, p.her2, p.default)
+    for i, ruleset in enumerate(p.her2):
+        write_tsv(result.audits[ruleset], out.audit[i])
+        write_tsv(result.samples[ruleset], out.samples[i])
+    write_tsv(result.transitions, out.transitions)
+    write_tsv(result.switching, out.switching)
+    write_parquet(result.categories, out.categories)
+    write_tsv(result.summary, out.summary)
 
 
 run(main, snakemake)  # noqa: F821

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -13,12 +15,12 @@ from her2cohort.figures.style import HER2_PALETTE, mechanism_colors, plt, setup
 from her2cohort.terms import CATEGORIES
 
 
-def _row_figure(n_rows: int) -> tuple[plt.Figure, plt.Axes]:
+def _row_figure(n_rows: int) -> tuple[Figure, Axes]:
     """A figure tall enough for one row per alteration."""
     return plt.subplots(figsize=(6.8, 0.32 * max(n_rows, 3) + 1.6))
 
 
-def _empty(fig: plt.Figure, ax: plt.Axes, message: str, title: str) -> plt.Figure:
+def _empty(fig: Figure, ax: Axes, message: str, title: str) -> Figure:
     """Say in the figure why there is nothing to draw (a cohort or rule set without estimates)."""
     ax.text(0.5, 0.55, message, ha="center", transform=ax.transAxes)
     ax.text(
@@ -39,7 +41,7 @@ def _computed(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["pct_her2_low"].notna()].reset_index(drop=True)
 
 
-def share_plot(table: pd.DataFrame, published: pd.DataFrame | None, title: str) -> plt.Figure:
+def share_plot(table: pd.DataFrame, published: pd.DataFrame | None, title: str) -> Figure:
     """% HER2-low with Wilson 95% CI per alteration, coloured by mechanism; the cohort baseline
     (share HER2-low among all evaluable samples) as a reference line; published values marked."""
     setup()
@@ -105,7 +107,7 @@ def share_plot(table: pd.DataFrame, published: pd.DataFrame | None, title: str) 
     return fig
 
 
-def forest_plot(table: pd.DataFrame, title: str) -> plt.Figure:
+def forest_plot(table: pd.DataFrame, title: str) -> Figure:
     """Odds ratio (HER2-low vs HER2-0, altered vs unaltered), exact 95% CI, BH q beside each row."""
     setup()
     t = _computed(table)
@@ -158,7 +160,7 @@ def forest_plot(table: pd.DataFrame, title: str) -> plt.Figure:
 
 def oncoprint(
     matrix: pd.DataFrame, categories: pd.Series, alterations: list[str], title: str
-) -> plt.Figure:
+) -> Figure:
     """Alterations (rows) x samples (columns), samples sorted by HER2 category then by alterations."""
     setup()
     m = matrix.set_index("sample_id")[alterations]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.figure import Figure
 
 from her2cohort.figures.style import HER2_PALETTE, plt, setup
 from her2cohort.terms import CATEGORIES
 
 
-def composition(scenarios: pd.DataFrame, title: str) -> plt.Figure:
+def composition(scenarios: pd.DataFrame, title: str) -> Figure:
     """Stacked bars: share of samples per HER2 category, for each rule set x 0-1+ assignment."""
     setup()
     seq = scenarios[scenarios["tissue"] == "sequenced"]
@@ -48,7 +49,7 @@ def composition(scenarios: pd.DataFrame, title: str) -> plt.Figure:
     return fig
 
 
-def transition_heatmaps(transitions: pd.DataFrame, title: str) -> plt.Figure:
+def transition_heatmaps(transitions: pd.DataFrame, title: str) -> Figure:
     """Primary-tumour x sequenced-sample category counts for metastatic samples, one panel per rule."""
     setup()
     rules = list(dict.fromkeys(transitions["rule"])) or ["(none)"]

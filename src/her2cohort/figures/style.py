@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+__all__ = ["HER2_PALETTE", "mechanism_colors", "plt", "save", "setup"]
+
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from her2cohort.io import atomic_path  # noqa: E402
 from her2cohort.terms import CATEGORIES  # noqa: E402
@@ -47,7 +50,7 @@ def setup() -> None:
     )
 
 
-def save(fig: plt.Figure, png: str | Path, svg: str | Path | None = None) -> None:
+def save(fig: Figure, png: str | Path, svg: str | Path | None = None) -> None:
     """Write the figure as PNG (and SVG) atomically, then close it."""
     with atomic_path(png) as tmp:
         fig.savefig(tmp, format="png", bbox_inches="tight", metadata={"Software": None})

@@ -93,7 +93,7 @@ class _DataFiles:
             return len(self.sv[-1])
         if gat == "GENE_PANEL_MATRIX":
             self.panel_matrix = read_gene_panel_matrix(data_path)
-            return self.panel_matrix["sample_id"].nunique()
+            return int(self.panel_matrix["sample_id"].nunique())
         return None
 
 

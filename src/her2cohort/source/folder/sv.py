@@ -81,7 +81,10 @@ def read_sv(path: Path) -> pd.DataFrame:
         raise DataError(
             f"{path}: structural variant file has neither Site1_Hugo_Symbol nor Site2_Hugo_Symbol"
         )
-    get = lambda c: frame[c] if c in frame else pd.Series(pd.NA, index=frame.index)  # noqa: E731
+
+    def get(c: str) -> pd.Series:
+        return frame[c] if c in frame else pd.Series(pd.NA, index=frame.index)
+
     return pd.DataFrame(
         {
             "sample_id": frame["Sample_Id"],
