@@ -1,5 +1,5 @@
 """Copy analysis tables from results/ into tests/reference/data/ and write the model spec the R
-reference script (survival_reference.R) and tests/test_survival.py both read.
+reference script (survival_reference.R) and tests/survival/ both read.
 
     .venv/bin/snakemake --cores 2            # produce results/
     .venv/bin/python tests/reference/make_fixtures.py

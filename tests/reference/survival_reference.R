@@ -1,4 +1,4 @@
-# Reference values from R's survival package for tests/test_survival.py (R is not needed at test time).
+# Reference values from R's survival package for tests/survival/ (R is not needed at test time).
 #
 #   Rscript tests/reference/survival_reference.R      (run from the repository root or from here)
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throw-away single-node SLURM cluster for the integration test (tests/test_slurm.py).
+# A throw-away single-node SLURM cluster for the integration test (tests/e2e/test_slurm.py).
 #
 #   tests/slurm/cluster.sh start DIR   install the Debian packages if missing, start munged (if no
 #                                      munged answers), slurmctld and slurmd with DIR/slurm.conf,
