@@ -16,36 +16,33 @@ log = logging.getLogger(__name__)
 def _from_api(study_id: str, config: dict[str, Any]) -> StudyTables:
     from her2cohort.source.api import fetch_study
 
-    api = config.get("api", {})
+    api = config["api"]
     return fetch_study(
         study_id,
-        base_url=api.get("base_url", "https://www.cbioportal.org/api"),
-        cache_dir=Path(api.get("cache_dir", "resources/api_cache")),
-        timeout=(api.get("connect_timeout", 10), api.get("read_timeout", 300)),
-        max_attempts=api.get("max_attempts", 6),
+        base_url=api["base_url"],
+        cache_dir=Path(api["cache_dir"]),
+        timeout=(api["connect_timeout"], api["read_timeout"]),
+        max_attempts=api["max_attempts"],
     )
 
 
 def _from_datahub(study_id: str, config: dict[str, Any]) -> StudyTables:
     from her2cohort.source.datahub import download_datahub_study
 
-    dh = config.get("datahub", {})
-    kwargs = {"url_template": dh["url_template"]} if "url_template" in dh else {}
-    folder = download_datahub_study(
-        study_id, Path(dh.get("dest_dir", "resources/datahub")), **kwargs
-    )
-    tables = read_study_folder(folder, config.get("gene_panel_dirs", []))
+    dh = config["datahub"]
+    folder = download_datahub_study(study_id, Path(dh["dest_dir"]), url_template=dh["url_template"])
+    tables = read_study_folder(folder, config["gene_panel_dirs"])
     tables.source = "datahub"
     return tables
 
 
 def load_study(cohort: dict[str, Any], config: dict[str, Any]) -> StudyTables:
-    """Read the cohort's study from the configured source."""
+    """Read the cohort's study from the configured source (``config`` validated, defaults filled)."""
     study_id = cohort["study_id"]
-    source = cohort.get("source", config.get("source", "folder"))
-    mirrors = config.get("mirrors", [])
+    source = cohort.get("source", config["source"])
+    mirrors, panel_dirs = config["mirrors"], config["gene_panel_dirs"]
     if source == "folder":
-        return read_study_folder(locate_study(study_id, mirrors), config.get("gene_panel_dirs", []))
+        return read_study_folder(locate_study(study_id, mirrors), panel_dirs)
     if source == "api":
         return _from_api(study_id, config)
     if source == "datahub":
@@ -56,7 +53,7 @@ def load_study(cohort: dict[str, Any], config: dict[str, Any]) -> StudyTables:
         except DataError as exc:
             log.info("%s; trying the API", exc)
         else:
-            return read_study_folder(folder, config.get("gene_panel_dirs", []))
+            return read_study_folder(folder, panel_dirs)
         try:
             return _from_api(study_id, config)
         except Exception as exc:  # noqa: BLE001 - any API failure falls back to datahub
