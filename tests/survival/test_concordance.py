@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from her2cohort import survival as sv
@@ -29,3 +30,22 @@ def test_harrell_c_at_risk_counts_pairs_on_risk_sets():
     assert sv.harrell_c_at_risk(time, event, risk, entry=[0, 0, 2.5]) == pytest.approx(1 / 2)
     assert sv.harrell_c_at_risk([2, 3], [1, 1], [1, 2]) == 0.0
     assert sv.harrell_c_at_risk([2, 3], [1, 1], [1, 1]) == 0.5  # tied risks count 1/2
+
+
+def test_harrell_c_at_risk_ties_do_not_depend_on_last_bits():
+    """Patients with identical covariates are tied even when x @ beta differs in the last bits
+    (as it does between BLAS kernels): the result equals the exactly tied one."""
+    time, event = [2.0, 3.0, 4.0], [1, 1, 0]
+    up = np.nextafter(0.5, 1.0)  # one ulp above 0.5
+    assert sv.harrell_c_at_risk(time, event, [0.5, 0.5, 0.5]) == 0.5
+    assert sv.harrell_c_at_risk(time, event, [0.5, up, up]) == 0.5
+    assert sv.harrell_c_at_risk(time, event, [up, 0.5, 0.5], entry=[0, 1, 1]) == 0.5
+    assert sv.harrell_c_at_risk(time, event, [0.5, 0.6, 0.6]) == pytest.approx(0.5 / 3)
+
+
+def test_tie_ranks_groups_within_relative_tolerance():
+    from her2cohort.survival.concordance import tie_ranks
+
+    v = np.array([3.0, 1.0, 1.0 + 1e-14, 2.0, 1e6, 1e6 * (1 + 1e-13)])
+    assert tie_ranks(v).tolist() == [2, 0, 0, 1, 3, 3]
+    assert tie_ranks([]).tolist() == []
