@@ -147,6 +147,30 @@ def test_empty_cells_and_zero_altered() -> None:
     assert row.n_mh_strata == 1 and math.isnan(row.breslow_day_p)
 
 
+@pytest.mark.parametrize("n", range(1, 120))
+def test_wilson_bounds_hold_the_share_exactly_at_0_and_100_percent(n: int) -> None:
+    for k in (0, 1, n - 1, n):
+        lo, hi = en.wilson(k, n)
+        assert 0.0 <= lo <= k / n <= hi <= 1.0, (k, n, lo, hi)
+    assert en.wilson(0, n)[0] == 0.0 and en.wilson(n, n)[1] == 1.0
+
+
+def test_share_plot_draws_rows_at_0_and_100_percent() -> None:
+    """A 0% or 100% row (7 samples: the formula's bound lands 2.8e-17 off) must draw."""
+    from her2cohort.figures.enrichment import share_plot
+
+    matrix, cats, hr = _frame(
+        [
+            (1, "HER2-0", "positive", 7),
+            (0, "HER2-low", "positive", 20),
+            (0, "HER2-0", "positive", 20),
+        ]
+    )
+    table = en.enrichment_table(matrix, cats, hr, DEFS)
+    assert table.iloc[0].pct_her2_low == 0.0 and table.iloc[0].pct_her2_low_ci_low == 0.0
+    share_plot(table, None, "zero row")
+
+
 def test_not_computable_rows_say_why() -> None:
     matrix, cats, hr = _frame([(None, "HER2-low", "positive", 5)])
     row = en.enrichment_table(matrix, cats, hr, DEFS).iloc[0]

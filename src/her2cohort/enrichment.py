@@ -66,10 +66,19 @@ COLUMNS = LEAD_COLUMNS + STAT_COLUMNS
 
 
 def wilson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Wilson score interval of k / n.
+
+    The interval always holds k / n and lies in [0, 1]; its bound is exactly 0 at k = 0 and exactly
+    1 at k = n. The closed formula misses those by a rounding error (e.g. a lower bound of 2.8e-17
+    or 1.4e-15 above a share of 0), so the bounds are set to the mathematics here.
+    """
     if n == 0:
         return (np.nan, np.nan)
     lo, hi = proportion_confint(k, n, alpha=alpha, method="wilson")
-    return float(lo), float(hi)
+    share = k / n
+    lo = 0.0 if k == 0 else min(max(float(lo), 0.0), share)
+    hi = 1.0 if k == n else max(min(float(hi), 1.0), share)
+    return lo, hi
 
 
 def odds_ratio_exact(table: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float, float]:
