@@ -52,6 +52,44 @@ VOCAB_OF = {f: "receptor" for f in RECEPTOR_FIELDS} | {
     "subtype": "subtype",
 }
 
+#: the canonical values each vocabulary maps raw values to (a closed set, checked by the schema:
+#: a key outside it, e.g. ``censor:`` for ``censored:``, is an error, never a silent miss);
+#: ``subtype`` maps to the cohort's own labels (``excluded``: not analysed)
+VOCABULARY_VALUES: dict[str, tuple[str, ...]] = {
+    "receptor": ("positive", "negative", "equivocal", "unknown"),
+    "os_status": ("event", "censored", "unknown"),
+    "cn_status": ("gain", "neutral", "loss", "unknown"),
+    "sample_type": ("primary", "metastasis", "unknown"),
+}
+OPEN_VOCABULARIES = ("subtype",)
+
+
+def vocabulary_schema() -> dict[str, Any]:
+    """JSON schema of a ``vocabularies`` block: known vocabularies only, each with its keys."""
+    raws = {"type": "array", "items": {"type": ["string", "number"]}}
+    props: dict[str, Any] = {
+        name: {"type": "object", "propertyNames": {"enum": list(keys)}, "additionalProperties": raws}
+        for name, keys in VOCABULARY_VALUES.items()
+    }
+    props |= {name: {"type": "object", "additionalProperties": raws} for name in OPEN_VOCABULARIES}
+    return {"type": "object", "additionalProperties": False, "properties": props}
+
+
+def check_vocabularies(vocabularies: dict[str, Any], source: str) -> None:
+    """A raw value listed under two canonical values of one vocabulary is an error."""
+    for name, vocab in vocabularies.items():
+        seen: dict[str, str] = {}
+        for canon, raws in vocab.items():
+            for raw in raws:
+                key = str(raw).strip()
+                if seen.get(key, canon) != canon:
+                    raise DataError(
+                        f"{source}: vocabularies/{name}: {key!r} is listed under both "
+                        f"{seen[key]!r} and {canon!r}"
+                    )
+                seen[key] = canon
+
+
 CLINICAL_COLUMNS = [
     "sample_id",
     "patient_id",

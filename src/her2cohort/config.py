@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from her2cohort import terms
+from her2cohort.clinical import check_vocabularies, vocabulary_schema
 from her2cohort.errors import DataError
 
 SCHEMA_PACKAGE = "her2cohort.schemas"
@@ -39,6 +40,7 @@ def load_schema(name: str) -> dict[str, Any]:
     text = resources.files(SCHEMA_PACKAGE).joinpath(f"{name}.schema.yaml").read_text()
     schema: dict[str, Any] = yaml.safe_load(text)
     schema.setdefault("$defs", {}).update(terms.schema_defs())
+    schema["$defs"]["vocabularies"] = vocabulary_schema()
     return schema
 
 
@@ -85,6 +87,7 @@ def validate(obj: Any, schema: str | Mapping[str, Any], source: str) -> Any:
 def validate_config(config: dict[str, Any], source: str = "config/config.yaml") -> dict[str, Any]:
     """Validate the pipeline configuration (defaults filled) and the checks a schema cannot make."""
     validate(config, "config", source)
+    check_vocabularies(config["vocabularies"], source)
     her2 = config["her2"]
     if her2["default_rule"] not in her2["rules"]:
         raise DataError(
@@ -113,6 +116,7 @@ def load_cohort(config: dict[str, Any], name: str) -> dict[str, Any]:
     path = Path(config["cohort_dir"]) / f"{name}.yaml"
     cohort = load_yaml(path)
     validate(cohort, "cohort", str(path))
+    check_vocabularies(cohort.get("vocabularies") or {}, str(path))
     cohort = dict(cohort)
     cohort["name"] = name
     cohort["path"] = str(path)
