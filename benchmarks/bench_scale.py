@@ -109,7 +109,7 @@ def main() -> None:
             f"(written in {time.perf_counter() - t0:.1f} s)"
         )
         t0 = time.perf_counter()
-        cna, cols = read_cna_matrix(study / "data_cna.txt")
+        cna, cols, _ = read_cna_matrix(study / "data_cna.txt")
         print(
             f"read_cna_matrix: {time.perf_counter() - t0:.2f} s, {len(cna):,} non-zero calls, "
             f"peak RSS {peak_rss_mb():.0f} MB"

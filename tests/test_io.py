@@ -85,10 +85,6 @@ def test_read_tsv_strings_duplicated_column_after_strip(tmp_path: Path) -> None:
     assert str(err.value) == f"{path}: duplicated column(s) AGE"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: polars renames an exact duplicate header to AGE_duplicated_0 before the check",
-)
 def test_read_tsv_strings_exactly_duplicated_column(tmp_path: Path) -> None:
     path = tmp_path / "d.txt"
     path.write_bytes(b"SAMPLE_ID\tAGE\tAGE\nS1\t1\t2\n")
@@ -190,3 +186,29 @@ def test_sha256_file_matches_hashlib_across_chunks(tmp_path: Path) -> None:
     path = tmp_path / "b.bin"
     path.write_bytes(data)
     assert hio.sha256_file(path, chunk=1000) == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "fields"),
+    [
+        ("A\tB\tC\n1\t2\t3\n4\t5\n", 3, 2),  # a cut last line (no newline either)
+        ("A\tB\tC\n1\t2\t3\n4\t5", 3, 2),
+        ("A\tB\tC\n1\t2\t3\t4\n", 2, 4),  # an extra tab
+        ("A\tB\tC\n1\t2\n1\t2\t3\n", 2, 2),
+    ],
+)
+def test_read_tsv_strings_wrong_field_count_names_the_line(tmp_path, body, line, fields) -> None:
+    path = tmp_path / "data.txt"
+    path.write_text("#comment\n" + body)
+    with pytest.raises(
+        DataError,
+        match=rf"data.txt:{line + 1}: {fields} tab-separated fields where the header has 3",
+    ):
+        hio.read_tsv_strings(path)
+
+
+def test_read_tsv_strings_allows_blank_lines(tmp_path) -> None:
+    path = tmp_path / "data.txt"
+    path.write_text("A\tB\n1\t2\n\n3\t4\n\n")
+    frame, _ = hio.read_tsv_strings(path)
+    assert frame["A"].tolist() == ["1", "3"]

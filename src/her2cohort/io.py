@@ -7,11 +7,13 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -44,6 +46,42 @@ def split_comment_header(data: bytes) -> tuple[list[str], bytes]:
     return comments, data[pos:]
 
 
+def header_columns(body: bytes, path: str | Path) -> list[str]:
+    """The stripped column names of a table body's first line; a repeated name is an error."""
+    end = body.find(b"\n")
+    line = body[: end if end >= 0 else len(body)].decode("utf-8", errors="replace")
+    columns = [c.strip() for c in line.split("\t")]
+    dup = sorted({c for c in columns if columns.count(c) > 1})
+    if dup:
+        raise DataError(f"{path}: duplicated column(s) {', '.join(dup)}")
+    return columns
+
+
+def check_field_counts(body: bytes, path: str | Path, first_line: int = 1) -> None:
+    """Every non-empty line of a table body has as many tab-separated fields as its header.
+
+    A truncated or damaged record (a cut last line, a lost or extra tab) is an error naming the
+    file and line (``first_line`` is the file line of the body's header). Vectorised: tab and
+    newline positions from numpy, no loop over lines.
+    """
+    arr = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    if len(arr) and arr[-1] != 10:
+        ends = np.append(ends, len(arr))
+    if not len(ends):
+        return
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    tabs = np.flatnonzero(arr == 9)
+    counts = np.searchsorted(tabs, ends) - np.searchsorted(tabs, starts)
+    bad = np.flatnonzero((counts != counts[0]) & (ends > starts))
+    if len(bad):
+        i = int(bad[0])
+        raise DataError(
+            f"{path}:{first_line + i}: {int(counts[i]) + 1} tab-separated fields where the header "
+            f"has {int(counts[0]) + 1} (a truncated or damaged line; {len(bad)} such line(s))"
+        )
+
+
 def read_tsv_strings(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     """Read a tab-separated cBioPortal table as strings (no quoting, '#' header rows split off).
 
@@ -53,6 +91,10 @@ def read_tsv_strings(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     comments, body = split_comment_header(data)
     if not body.strip():
         raise DataError(f"{path}: no header row after the '#' metadata rows")
+    columns = header_columns(body, path)
+    check_field_counts(body, path, len(comments) + 1)
+    if b"\n\n" in body:  # blank lines are no records
+        body = re.sub(rb"\n{2,}", b"\n", body)
     try:
         frame = pl.read_csv(
             io.BytesIO(body),
@@ -64,10 +106,6 @@ def read_tsv_strings(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     except pl.exceptions.PolarsError as exc:  # pragma: no cover - message depends on polars
         first = str(exc).strip().splitlines()[0]
         raise DataError(f"{path}: cannot parse as a tab-separated table: {first}") from exc
-    columns = [c.strip() for c in frame.columns]
-    dup = sorted({c for c in columns if columns.count(c) > 1})
-    if dup:
-        raise DataError(f"{path}: duplicated column(s) {', '.join(dup)}")
     frame.columns = columns
     frame = frame.with_columns(pl.all().str.strip_chars())
     frame = frame.with_columns(pl.when(pl.all() == "").then(None).otherwise(pl.all()).name.keep())

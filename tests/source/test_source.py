@@ -194,3 +194,25 @@ def test_real_metabric_study_cr_patient_file(metabric_tables) -> None:
     assert t.profiles["profile"].unique().tolist() == ["mutations"]
     assert set(t.gene_panels["panel_id"]) == {"METABRIC_173"}
     assert t.gene_panels["gene"].nunique() == 173
+
+
+def test_duplicated_cna_gene_rows_keep_the_first_row(tmp_path: Path) -> None:
+    """The first row of a gene is its call (a later non-zero row never overrides a first 0), and
+    the dropped rows are counted in a warning that reaches the manifest's notes."""
+    from her2cohort.source.folder.molecular import read_cna_matrix
+
+    path = tmp_path / "data_cna.txt"
+    path.write_text(
+        "Hugo_Symbol\tS1\tS2\tS3\n"
+        "MYC\t0\t2\t0\n"
+        "ERBB2\t2\t0\t0\n"
+        "MYC\t2\t0\t-2\n"
+        "MYC\t2\t2\t2\n"
+    )
+    calls, samples, warnings = read_cna_matrix(path)
+    got = sorted(zip(calls["sample_id"].astype(str), calls["gene"].astype(str), calls["value"]))
+    assert got == [("S1", "ERBB2", 2.0), ("S2", "MYC", 2.0)]
+    assert samples == ["S1", "S2", "S3"]
+    assert warnings == [
+        "data_cna.txt: 2 duplicated gene row(s) dropped, the first row of each gene kept (MYC)"
+    ]

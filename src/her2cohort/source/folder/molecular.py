@@ -11,7 +11,13 @@ import pandas as pd
 import polars as pl
 
 from her2cohort.errors import DataError
-from her2cohort.io import read_normalized_bytes, read_tsv_strings, split_comment_header
+from her2cohort.io import (
+    check_field_counts,
+    header_columns,
+    read_normalized_bytes,
+    read_tsv_strings,
+    split_comment_header,
+)
 from her2cohort.source.tables import CNA_COLUMNS, MUTATION_COLUMNS
 
 #: one logger for the whole folder source (its name predates the split into modules)
@@ -46,10 +52,13 @@ class CnaMatrix(NamedTuple):
         Non-zero calls in long form (``CNA_COLUMNS``); sample_id and gene are categoricals.
     samples : list of str
         Every sample column of the matrix, in file order (the samples profiled for CNA).
+    warnings : list of str
+        Unusual but valid content, counted (duplicated gene rows).
     """
 
     calls: pd.DataFrame
     samples: list[str]
+    warnings: list[str]
 
 
 def read_maf(path: Path) -> pd.DataFrame:
@@ -73,9 +82,9 @@ def read_cna_matrix(path: Path) -> CnaMatrix:
     so nothing is looped over and no string is made per cell (200,000 samples x 500 genes: see
     benchmarks/bench_scale.py). sample_id and gene come back as categoricals.
     """
-    _, body = split_comment_header(read_normalized_bytes(path))
-    first = body[: body.find(b"\n")].decode("utf-8", errors="replace").split("\t")
-    header = [c.strip() for c in first]
+    comments, body = split_comment_header(read_normalized_bytes(path))
+    header = header_columns(body, path)
+    check_field_counts(body, path, len(comments) + 1)
     if "Hugo_Symbol" not in header:
         raise DataError(f"{path}: discrete CNA matrix has no Hugo_Symbol column")
     samples = [c for c in header if c not in CNA_ID_COLUMNS]
@@ -92,6 +101,19 @@ def read_cna_matrix(path: Path) -> CnaMatrix:
     except pl.exceptions.PolarsError:
         _raise_bad_cna_cell(path, body, samples)
         raise
+    # A gene on several rows: the first row is the gene's call, the later rows are dropped whole
+    # (before zeros are, so a later non-zero row never overrides a first row of 0).
+    genes = wide.get_column("Hugo_Symbol").str.strip_chars()
+    warnings = []
+    if genes.is_duplicated().any():
+        dropped = genes.filter(~genes.is_first_distinct())
+        names = ", ".join(sorted(set(dropped.to_list()))[:10])
+        warnings.append(
+            f"{path.name}: {dropped.len()} duplicated gene row(s) dropped, the first row of each "
+            f"gene kept ({names})"
+        )
+        log.warning("%s", warnings[-1])
+        wide = wide.filter(genes.is_first_distinct())
     long = (
         wide.lazy()
         .select(["Hugo_Symbol", *samples])
@@ -107,17 +129,12 @@ def read_cna_matrix(path: Path) -> CnaMatrix:
             f"{path}: column {row['sample_id']}, gene {row['gene']}: discrete CNA value "
             f"'{row['value']:g}' is not one of -2, -1.5, -1, 0, 1, 2, NA ({bad.height} such cells)"
         )
-    genes = wide.get_column("Hugo_Symbol").str.strip_chars()
-    if genes.is_duplicated().any():
-        dups = long.select(["sample_id", "gene"]).is_duplicated()
-        log.warning("%s: %d duplicated gene rows; keeping the first call", path, int(dups.sum()))
-        long = long.unique(subset=["sample_id", "gene"], keep="first", maintain_order=True)
     out = long.select(
         pl.col("sample_id").cast(pl.Categorical),
         pl.col("gene").cast(pl.Categorical),
         pl.col("value").cast(pl.Float64),
     ).to_pandas()
-    return CnaMatrix(out[CNA_COLUMNS], samples)
+    return CnaMatrix(out[CNA_COLUMNS], samples, warnings)
 
 
 def _raise_bad_cna_cell(path: Path, body: bytes, samples: list[str]) -> None:

@@ -46,6 +46,7 @@ class _DataFiles:
     profile_ids: dict[str, str] = field(default_factory=dict)  # stable_id -> kind
     cna_samples: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # unusual but valid content, counted
 
     def add(self, root: Path, meta_path: Path) -> None:
         """Read the data file `meta_path` points to, or record it as not used."""
@@ -85,8 +86,9 @@ class _DataFiles:
             self.mutations.append(read_maf(data_path))
             return len(self.mutations[-1])
         if kind == "cna":
-            frame, self.cna_samples = read_cna_matrix(data_path)
+            frame, self.cna_samples, warnings = read_cna_matrix(data_path)
             self.cna.append(frame)
+            self.warnings += warnings
             return len(frame)
         if kind == "structural_variants":
             self.sv.append(read_fusions(data_path) if gat == "FUSION" else read_sv(data_path))
@@ -145,6 +147,7 @@ def read_study_folder(
         notes.append(missing_panels_note(missing_panels))
     if found.skipped:
         notes.append("meta files not used: " + ", ".join(found.skipped))
+    notes += found.warnings
 
     return StudyTables(
         study_id=study_id,
