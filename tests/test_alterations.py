@@ -196,3 +196,27 @@ def test_real_metabric_panel_aware(metabric_tables) -> None:
     assert matrix["MYC_amp"].isna().all()  # no CNA profile in the mirror
     assert int((matrix["PIK3CA_mut"] == 1).sum()) == 975
     assert int(matrix["PIK3CA_mut"].notna().sum()) == 2509
+
+
+def test_gene_found_nowhere_is_a_counted_warning_in_summary_and_status(tmp_path) -> None:
+    """A typo ('PIK3CAA') would count 0 altered silently: the summary and the enrichment status
+    name it with the nearest symbols; real genes get no such note."""
+    from her2cohort.alterations import alteration_tables
+    from her2cohort.enrichment import cannot_compute
+
+    defs = tmp_path / "alterations.yaml"
+    defs.write_text(
+        "alterations:\n"
+        "  - {id: PIK3CA_mut, mechanism: PI3K, genes: [PIK3CAA], events: [mutation]}\n"
+        "  - {id: ESR1_mut, mechanism: ER, genes: [ESR1], events: [mutation]}\n"
+    )
+    result = alteration_tables(read_study_folder(MINI), load_alterations(defs))
+    summary = result.summary.set_index("alteration")
+    note = summary.loc["PIK3CA_mut", "genes_not_found"]
+    assert (
+        note.startswith("gene(s) found nowhere in the study")
+        and "PIK3CAA (nearest in the study: PIK3CA" in note
+    )
+    assert summary.loc["ESR1_mut", "genes_not_found"] == ""
+    status = cannot_compute(result.summary, {"mutations": True})
+    assert status == {"PIK3CA_mut": f"partial: {note}"}

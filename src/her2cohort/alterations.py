@@ -15,6 +15,7 @@ Everything is joins and group-bys: no Python loop over samples or genes.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ import pandas as pd
 
 from her2cohort.config import load_yaml, validate
 from her2cohort.errors import DataError
+
+log = logging.getLogger(__name__)
 
 EVENTS = ("mutation", "amplification", "deep_deletion", "fusion")
 EVENT_PROFILE = {
@@ -239,6 +242,42 @@ def profile_availability(tables: Any) -> dict[str, bool]:
     return {p: p in present for p in PROFILES}
 
 
+def study_genes(tables: Any) -> set[str]:
+    """Every gene symbol a study names: in a MAF record, a CNA call, a fusion or a gene panel."""
+    cols = [
+        tables.mutations["gene"],
+        tables.cna["gene"],
+        tables.sv["site1_gene"],
+        tables.sv["site2_gene"],
+        tables.gene_panels["gene"],
+    ]
+    return {str(g) for c in cols for g in c.dropna().astype(str).unique()}
+
+
+def genes_not_found(alterations: AlterationSet, genes: set[str]) -> dict[str, str]:
+    """Alteration id -> what it names that the study never does (with the nearest symbols).
+
+    A configured gene with no MAF record, no CNA call, no fusion and on no panel is most likely a
+    typo or an old symbol: its row would count 0 altered without it being said.
+    """
+    import difflib
+
+    out = {}
+    for alt in alterations.alterations:
+        missing = [g for g in alt.genes if g not in genes]
+        if not missing:
+            continue
+        parts = []
+        for g in missing:
+            near = difflib.get_close_matches(g, genes, n=3, cutoff=0.6)
+            parts.append(f"{g} (nearest in the study: {', '.join(near) or 'none'})")
+        out[alt.id] = (
+            "gene(s) found nowhere in the study (no mutation, CNA call, fusion or "
+            "panel): " + "; ".join(parts)
+        )
+    return out
+
+
 def availability_from_summary(summary: pd.DataFrame) -> dict[str, bool]:
     """The profile availability recorded in ``alterations/summary.tsv`` (``profiles_in_study``)."""
     if not len(summary):
@@ -269,6 +308,10 @@ def alteration_tables(tables: Any, alterations: AlterationSet) -> AlterationTabl
     summary["n_not_profiled"] = values.isna().sum().to_numpy()
     summary["profiles_in_study"] = ",".join(k for k, v in avail.items() if v)
     summary["notes"] = "; ".join(notes)
+    unknown = genes_not_found(alterations, study_genes(tables))
+    summary["genes_not_found"] = summary["alteration"].map(unknown).fillna("")
+    for alt, text in unknown.items():
+        log.warning("%s: %s", alt, text)
     return AlterationTables(matrix, calls, summary, notes)
 
 

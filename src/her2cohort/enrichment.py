@@ -258,21 +258,25 @@ def enrichment_table(
 
 
 def cannot_compute(definitions: pd.DataFrame, availability: dict[str, bool]) -> dict[str, str]:
-    """Rows whose events rely on a profile the study lacks: none of them -> not computable;
-    some of them -> computed from the rest, with the status saying what is missing."""
+    """What each row's status must say: rows whose events all rely on a profile the study lacks
+    are not computable; rows missing some profiles, or naming a gene the study never names
+    (``genes_not_found``), are computed from the rest with the status saying so."""
     out = {}
     for d in definitions.itertuples(index=False):
+        unknown = getattr(d, "genes_not_found", "")
+        notes = [unknown] if isinstance(unknown, str) and unknown else []
         events = d.events.split(",")
         missing = [e for e in events if not availability.get(EVENT_PROFILE[e], False)]
-        if not missing:
-            continue
-        profiles = sorted({EVENT_PROFILE[e] for e in missing})
-        if len(missing) == len(events):
-            out[d.alteration] = f"not computable: study has no {'/'.join(profiles)} profile"
-        else:
-            out[d.alteration] = (
-                f"partial: {', '.join(missing)} not profiled in this study ({'/'.join(profiles)})"
+        profiles = "/".join(sorted({EVENT_PROFILE[e] for e in missing}))
+        if missing and len(missing) == len(events):
+            out[d.alteration] = "; ".join(
+                [f"not computable: study has no {profiles} profile"] + notes
             )
+            continue
+        if missing:
+            notes.insert(0, f"{', '.join(missing)} not profiled in this study ({profiles})")
+        if notes:
+            out[d.alteration] = "partial: " + "; ".join(notes)
     return out
 
 
