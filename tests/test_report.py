@@ -17,6 +17,7 @@ from her2cohort.report import (
     _rst_table,
     cohort_summary,
     config_hash,
+    input_row,
     render,
     summary_context,
 )
@@ -338,7 +339,7 @@ def test_render_template(tmp_path: Path) -> None:
 def _context(tmp_path: Path, inputs: list[dict] | None = None) -> dict:
     summary = cohort_summary("toy", "Toy cohort", _study_files(tmp_path), "asco_cap_2018")
     if inputs is not None:
-        summary["inputs"] = inputs
+        summary["inputs"] = [input_row(rec) for rec in inputs]
     return {
         "cohorts": [summary],
         "config_hash": "f" * 64,
@@ -360,12 +361,7 @@ def test_summary_and_provenance_templates_render(tmp_path: Path) -> None:
     assert "System Message" not in provenance
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=jinja2.UndefinedError,
-    reason="bug: provenance.rst tests `i.path` under StrictUndefined; API input records have none",
-)
 def test_provenance_renders_api_inputs(tmp_path: Path) -> None:
     api_input = {"endpoint": "/studies/toy_study", "rows": 1, "sha256": "cd" * 32, "bytes": 99}
     provenance = render(REPORT_DIR / "provenance.rst", _context(tmp_path, [api_input]))
-    assert "/studies/toy_study" in provenance
+    assert "API /studies/toy_study" in provenance and "<td><p>99</p></td>" in provenance

@@ -65,6 +65,23 @@ def _rst_table(frame: pd.DataFrame, digits: int = 3) -> str:
     return "\n".join(lines) + "\n"
 
 
+def input_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One provenance row from a manifest input record, a file (folder, datahub) or an API
+    request (endpoint, its parameters and the response's bytes)."""
+    if "path" in record:
+        name = Path(str(record["path"])).name
+    else:
+        params = record.get("params") or {}
+        query = ", ".join(f"{k}={v}" for k, v in params.items())
+        name = f"API {record.get('endpoint', '?')}" + (f" ({query})" if query else "")
+    return {
+        "name": name,
+        "bytes": record.get("size", record.get("bytes", "")),
+        "rows": record.get("rows", ""),
+        "sha256": record.get("sha256", ""),
+    }
+
+
 def cohort_summary(
     cohort: str,
     label: str,
@@ -181,7 +198,7 @@ def cohort_summary(
         out["claims_table"] = _rst_table(cl[keep])
     else:
         out["claims_table"] = "*(no survival claims configured for this cohort)*\n"
-    out["inputs"] = manifest.get("inputs", [])
+    out["inputs"] = [input_row(rec) for rec in manifest.get("inputs", [])]
     out["packages"] = manifest.get("packages", {})
     return out
 
