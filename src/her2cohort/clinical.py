@@ -68,7 +68,11 @@ def vocabulary_schema() -> dict[str, Any]:
     """JSON schema of a ``vocabularies`` block: known vocabularies only, each with its keys."""
     raws = {"type": "array", "items": {"type": ["string", "number"]}}
     props: dict[str, Any] = {
-        name: {"type": "object", "propertyNames": {"enum": list(keys)}, "additionalProperties": raws}
+        name: {
+            "type": "object",
+            "propertyNames": {"enum": list(keys)},
+            "additionalProperties": raws,
+        }
         for name, keys in VOCABULARY_VALUES.items()
     }
     props |= {name: {"type": "object", "additionalProperties": raws} for name in OPEN_VOCABULARIES}

@@ -1,10 +1,11 @@
-"""The whole pipeline with `source: api` against the local server equals `source: folder`.
+"""The whole default pipeline (report included) with `source: api` against the local server equals
+`source: folder`.
 
 Fields the API cannot carry the way the files do (documented in her2cohort.source.api): clinical
 values the importer stores as missing ('Not Applicable', 'Not Available') come back empty, so raw
 HER2 columns and some parse states / reasons differ ('not_done' vs 'missing'); CNA -1.5 is served
 as -2 (both are deep deletions). HER2 categories, ISH numbers and every enrichment number must be
-identical.
+identical, and so must every survival table.
 """
 
 from __future__ import annotations
@@ -20,12 +21,6 @@ from e2e.conftest import REPO, run_snakemake
 from her2cohort.io import read_tsv
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
-TARGETS = [
-    "results/breast_msk_2018/her2/ihc_only/samples.tsv",
-    "results/breast_msk_2018/her2/asco_cap_2018/samples.tsv",
-    "results/breast_msk_2018/enrichment/published_comparison.tsv",
-    "results/breast_msk_2018/enrichment/sensitivity.tsv",
-]
 SAME_HER2_COLUMNS = [
     "sample_id",
     "patient_id",
@@ -55,8 +50,10 @@ def run_pipeline(work: Path, source: str, base_url: str | None = None) -> None:
             "cache_dir": str(work / "api_cache"),
             "read_timeout": 120,
         }
-    proc = run_snakemake(work, *TARGETS, config=config, timeout=900)
+    proc = run_snakemake(work, config=config, timeout=900)  # the whole default DAG
     assert proc.returncode == 0, proc.stderr[-3000:]
+    report = run_snakemake(work, "--report", "results/report.html", timeout=900)
+    assert report.returncode == 0, report.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +98,23 @@ def test_same_her2_categories(runs, rule) -> None:
 def test_same_enrichment_files(runs, path) -> None:
     folder, api, _ = runs
     assert (folder / path).read_text() == (api / path).read_text()
+
+
+SURVIVAL_TABLES = ["km", "logrank", "cox", "contrasts", "models", "lrt", "ph_test", "km_curves"]
+
+
+@pytest.mark.parametrize("analysis", ["her2_all", "her2_hrpos", "her2_hrpos__ihc_only_low"])
+def test_same_survival_tables(runs, analysis) -> None:
+    folder, api, _ = runs
+    for table in SURVIVAL_TABLES:
+        path = Path("survival") / analysis / f"{table}.tsv"
+        assert (folder / path).read_text() == (api / path).read_text(), path
+    assert (folder / "survival/claims.tsv").read_text() == (api / "survival/claims.tsv").read_text()
+
+
+def test_api_run_has_the_report(runs) -> None:
+    folder, api, _ = runs
+    results = api.parent
+    provenance = (results / "summary" / "provenance.html").read_text()
+    assert "API GET /studies/breast_msk_2018" in provenance
+    assert (results / "report.html").stat().st_size > 100_000

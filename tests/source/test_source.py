@@ -203,14 +203,11 @@ def test_duplicated_cna_gene_rows_keep_the_first_row(tmp_path: Path) -> None:
 
     path = tmp_path / "data_cna.txt"
     path.write_text(
-        "Hugo_Symbol\tS1\tS2\tS3\n"
-        "MYC\t0\t2\t0\n"
-        "ERBB2\t2\t0\t0\n"
-        "MYC\t2\t0\t-2\n"
-        "MYC\t2\t2\t2\n"
+        "Hugo_Symbol\tS1\tS2\tS3\nMYC\t0\t2\t0\nERBB2\t2\t0\t0\nMYC\t2\t0\t-2\nMYC\t2\t2\t2\n"
     )
     calls, samples, warnings = read_cna_matrix(path)
-    got = sorted(zip(calls["sample_id"].astype(str), calls["gene"].astype(str), calls["value"]))
+    sid, gene = calls["sample_id"].astype(str), calls["gene"].astype(str)
+    got = sorted(zip(sid, gene, calls["value"], strict=True))
     assert got == [("S1", "ERBB2", 2.0), ("S2", "MYC", 2.0)]
     assert samples == ["S1", "S2", "S3"]
     assert warnings == [

@@ -128,7 +128,7 @@ def survival_summary_inputs(wildcards):
     used = claim_analyses(survival_claims(wildcards))  # the analyses the claims rest on
     analyses = SURVIVAL_ANALYSES[c]
     inputs = {"exclusions": [f"results/{c}/survival/{a}/exclusions.tsv" for a in analyses]}
-    for kind in ("cox", "contrasts", "lrt"):
+    for kind in ("cox", "contrasts", "lrt", "models"):
         inputs[kind] = [f"results/{c}/survival/{a}/{kind}.tsv" for a in used]
     return inputs
 

@@ -37,7 +37,7 @@ rule survival_tables:
 
 rule survival_figures:
     input:
-        **survival_files("data", "km_curves", "logrank", "cox"),
+        **survival_files("data", "km_curves", "logrank", "cox", "models"),
     output:
         **report_figure(
             "km",

@@ -8,8 +8,8 @@ from her2cohort.runner import run
 
 
 def main(smk):
-    tables = {}  # analysis -> {cox, contrasts, lrt}
-    for kind in ("cox", "contrasts", "lrt"):
+    tables = {}  # analysis -> {cox, contrasts, lrt, models}
+    for kind in ("cox", "contrasts", "lrt", "models"):
         for path in smk.input[kind]:
             tables.setdefault(Path(path).parent.name, {})[kind] = read_tsv(path)
     exclusions = [read_tsv(path) for path in smk.input.exclusions]

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from her2cohort.figures.style import HER2_PALETTE, mechanism_colors, plt, setup
+from her2cohort.figures.style import HER2_PALETTE, mechanism_colors, message_figure, plt, setup
 from her2cohort.terms import CATEGORIES
 
 
@@ -22,19 +22,8 @@ def _row_figure(n_rows: int) -> tuple[Figure, Axes]:
 
 def _empty(fig: Figure, ax: Axes, message: str, title: str) -> Figure:
     """Say in the figure why there is nothing to draw (a cohort or rule set without estimates)."""
-    ax.text(0.5, 0.55, message, ha="center", transform=ax.transAxes)
-    ax.text(
-        0.5,
-        0.4,
-        "(the enrichment table's status column says why, row by row)",
-        ha="center",
-        fontsize=8,
-        color="#555555",
-        transform=ax.transAxes,
-    )
-    ax.set_title(title)
-    ax.set_axis_off()
-    return fig
+    detail = "(the enrichment table's status column says why, row by row)"
+    return message_figure(title, message, detail, ax)
 
 
 def _computed(table: pd.DataFrame) -> pd.DataFrame:

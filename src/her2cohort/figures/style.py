@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["HER2_PALETTE", "mechanism_colors", "plt", "save", "setup"]
+__all__ = ["HER2_PALETTE", "mechanism_colors", "message_figure", "plt", "save", "setup"]
 
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from her2cohort.io import atomic_path  # noqa: E402
@@ -58,3 +59,17 @@ def save(fig: Figure, png: str | Path, svg: str | Path | None = None) -> None:
         with atomic_path(svg) as tmp:
             fig.savefig(tmp, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
+
+
+def message_figure(title: str, message: str, detail: str, ax: Axes | None = None) -> Figure:
+    """A figure that says why there is nothing to draw (``detail``: where the reason is recorded)."""
+    setup()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.8, 2.6))
+    ax.text(0.5, 0.55, message, ha="center", transform=ax.transAxes, wrap=True)
+    ax.text(0.5, 0.4, detail, ha="center", fontsize=8, color="#555555", transform=ax.transAxes)
+    ax.set_title(title)
+    ax.set_axis_off()
+    fig = ax.figure
+    assert isinstance(fig, Figure)
+    return fig

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from her2cohort import survival as sv
 from her2cohort.figures.forest import forest_figure
 from her2cohort.figures.km import group_colors, km_figure, km_panel
+from her2cohort.figures.style import message_figure
 
 __all__ = [
     "SurvivalFigures",
@@ -45,7 +46,7 @@ def survival_figures(
     Parameters
     ----------
     tables
-        The analysis' ``data``, ``km_curves``, ``logrank`` and ``cox`` tables (as read from their
+        The analysis' ``data``, ``km_curves``, ``logrank``, ``cox`` and ``models`` tables (as read from their
         TSVs: :func:`her2cohort.io.read_tsv`).
     analysis, settings
         The analysis (levels, title, reference levels) and the cohort's settings (truncations,
@@ -56,15 +57,32 @@ def survival_figures(
     SurvivalFigures
     """
     analysis, settings = sv.Analysis.of(analysis), sv.Settings.of(settings)
-    km = km_figure(
-        tables["km_curves"],
-        tables["data"],
-        analysis.levels,
-        settings.truncations,
-        analysis.title,
-        tables["logrank"],
-        settings.plot_max_months,
-        settings.plot_step_months,
-    )
-    forest = forest_figure(tables["cox"], analysis.title, analysis.references)
+    if tables["data"].empty:
+        km = message_figure(
+            analysis.title,
+            "no patient in the analysis population",
+            "(exclusions.tsv counts every patient excluded, step by step)",
+        )
+    else:
+        km = km_figure(
+            tables["km_curves"],
+            tables["data"],
+            analysis.levels,
+            settings.truncations,
+            analysis.title,
+            tables["logrank"],
+            settings.plot_max_months,
+            settings.plot_step_months,
+        )
+    if tables["cox"].empty:
+        models = tables.get("models")
+        notes = sorted(set(models["notes"].dropna().astype(str))) if models is not None else []
+        forest = message_figure(
+            analysis.title,
+            "no Cox model could be fitted: "
+            + "; ".join(n.removeprefix("not fitted: ") for n in notes),
+            "(models.tsv says why for every model and truncation)",
+        )
+    else:
+        forest = forest_figure(tables["cox"], analysis.title, analysis.references)
     return SurvivalFigures(km, forest)

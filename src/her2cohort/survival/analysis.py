@@ -13,11 +13,14 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from her2cohort.survival.claims import claims_table
 from her2cohort.survival.cox import (
+    COX_COLUMNS,
     LRT_COLUMNS,
+    CoxFit,
     cox_table,
     fit_cox,
     group_contrasts,
@@ -25,10 +28,10 @@ from her2cohort.survival.cox import (
     model_summary,
 )
 from her2cohort.survival.km import km_curves, km_table
-from her2cohort.survival.logrank import logrank_table
+from her2cohort.survival.logrank import LOGRANK_COLUMNS, logrank_table
 from her2cohort.survival.ph import cox_zph, lifelines_ph_test
 from her2cohort.survival.settings import Analysis, Settings
-from her2cohort.survival.table import as_written, build_analysis_table
+from her2cohort.survival.table import as_written, build_analysis_table, fit_population
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,20 @@ log = logging.getLogger(__name__)
 ANALYSIS_TABLES = ("km", "logrank", "cox", "contrasts", "models", "lrt", "ph_test")
 #: the tables :func:`survival_tables` returns, in order (``survival/{analysis}/<name>.tsv``)
 ANALYSIS_FILES = ("data", "exclusions", "km_curves", *ANALYSIS_TABLES)
+
+
+#: columns of ``models.tsv`` (a model that was not fitted has its size and ``notes`` only)
+MODEL_COLUMNS = [
+    "model", "truncation", "n", "events", "terms", "loglik", "loglik_null", "lr_chisq", "lr_df",
+    "lr_p", "aic", "harrell_c", "harrell_c_at_risk", "uno_c", "uno_tau", "notes",
+]  # fmt: skip
+#: columns of a table that has no row (every model of the analysis unfitted)
+EMPTY_COLUMNS = {
+    "logrank": LOGRANK_COLUMNS,
+    "cox": COX_COLUMNS,
+    "contrasts": ["model", "truncation", "group", "versus", "hr", "ci_low", "ci_high", "p"],
+    "ph_test": ["model", "truncation", "term", "chisq", "df", "p", "method", "transform"],
+}
 
 
 class SurvivalSummary(NamedTuple):
@@ -71,7 +88,11 @@ def run_analysis(
         out["logrank"].append(logrank_table(data, analysis.levels, trunc))
         fits = {}
         for mname in analysis.models:
-            fit = fit_cox(data, analysis, mname, trunc)
+            why = not_fittable(data, analysis, mname, trunc)
+            fit = None if why else _try_fit(data, analysis, mname, trunc)
+            if not isinstance(fit, CoxFit):
+                models.append(unfitted_model_row(data, mname, trunc, why or str(fit)))
+                continue
             fits[mname] = fit
             out["cox"].append(cox_table(fit))
             out["contrasts"].append(group_contrasts(fit, analysis.levels))
@@ -79,11 +100,55 @@ def run_analysis(
             out["ph_test"].append(cox_zph(fit))
             out["ph_test"].append(lifelines_ph_test(fit))
         for red, full in analysis.comparisons:
-            lrts.append(lr_test(fits[red], fits[full]))
-    tables = {k: pd.concat([f for f in v if len(f)], ignore_index=True) for k, v in out.items()}
-    tables["models"] = pd.DataFrame(models)
+            if red in fits and full in fits:
+                lrts.append(lr_test(fits[red], fits[full]))
+    tables = {k: _concat(v, k) for k, v in out.items()}
+    tables["models"] = pd.DataFrame(models, columns=MODEL_COLUMNS)
     tables["lrt"] = pd.DataFrame(lrts, columns=LRT_COLUMNS)
     return {k: tables[k] for k in ANALYSIS_TABLES}
+
+
+def _concat(frames: list[pd.DataFrame], kind: str) -> pd.DataFrame:
+    kept = [f for f in frames if len(f)]
+    if kept:
+        return pd.concat(kept, ignore_index=True)
+    return pd.DataFrame(columns=EMPTY_COLUMNS.get(kind, []))
+
+
+def not_fittable(data: pd.DataFrame, analysis: Analysis, model: str, truncation: str) -> str:
+    """Why a Cox model cannot be fitted to an analysis table ('' if it can be tried)."""
+    pop = fit_population(data, truncation)
+    if not len(pop):
+        return "no patient in the analysis population"
+    if int(pop["event"].sum()) == 0:
+        return f"no deaths among {len(pop)} patients"
+    if "group" in analysis.models[model] and pop["group"].nunique() < 2:
+        return f"fewer than two groups with patients ({', '.join(sorted(set(pop['group'])))})"
+    return ""
+
+
+def _try_fit(data: pd.DataFrame, analysis: Analysis, model: str, truncation: str) -> CoxFit | str:
+    """The fit, or why the fitter gave up (non-convergence, a singular information matrix)."""
+    from lifelines.exceptions import ConvergenceError
+
+    try:
+        return fit_cox(data, analysis, model, truncation)
+    except (ConvergenceError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the fit failed: {first[:200]}"
+
+
+def unfitted_model_row(data: pd.DataFrame, model: str, truncation: str, why: str) -> dict[str, Any]:
+    """A ``models`` row for a model that was not fitted: its size and the reason in ``notes``."""
+    pop = fit_population(data, truncation)
+    log.warning("model %s (%s) not fitted: %s", model, truncation, why)
+    return {
+        "model": model,
+        "truncation": truncation,
+        "n": len(pop),
+        "events": int(pop["event"].sum()) if len(pop) else 0,
+        "notes": f"not fitted: {why}",
+    }
 
 
 def survival_tables(
@@ -115,7 +180,7 @@ def survival_tables(
         log.info("%s: %s: %d (%s)", row.analysis, row.check, row.count, row.action)
     written = as_written(data)
     tables = run_analysis(written, analysis, settings)
-    for m in tables["models"].itertuples():
+    for m in tables["models"][tables["models"]["loglik"].notna()].itertuples():
         log.info(
             "%s %s (%s): n=%d events=%d loglik=%.4f C=%.3f %s",
             analysis.name,

@@ -218,7 +218,8 @@ def evaluate_claim(
     claim_id, claim
         The claim's id and its validated configuration (``rule`` with its defaults filled).
     tables
-        ``tables[analysis]`` holds that analysis' ``cox``, ``contrasts`` and ``lrt`` tables.
+        ``tables[analysis]`` holds that analysis' ``cox``, ``contrasts``, ``lrt`` and ``models``
+        tables (a model noted "not fitted" gives the verdict "not testable" with that reason).
     truncations
         The cohort's fits; the primary one is the claim's ``truncation``, else ``left`` if made.
 
@@ -243,8 +244,21 @@ def evaluate_claim(
             "primary": trunc == primary,
             "rule": rule_text(rule),
         }
+        unfitted = _not_fitted(tables[analysis].get("models"), model, trunc)
+        if unfitted:
+            rows.append({**base, "verdict": "not testable", "reason": unfitted})
+            continue
         rows.append({**base, **_judge(claim_id, rule, model, trunc, tables[analysis])})
     return rows
+
+
+def _not_fitted(models: pd.DataFrame | None, model: str, truncation: str) -> str:
+    """The reason a model was not fitted ('' if it was, or if the models table is not given)."""
+    if models is None or not len(models):
+        return ""
+    row = models[(models["model"] == model) & (models["truncation"] == truncation)]
+    notes = str(row["notes"].iloc[0]) if len(row) and pd.notna(row["notes"].iloc[0]) else ""
+    return notes if notes.startswith("not fitted") else ""
 
 
 def claims_table(

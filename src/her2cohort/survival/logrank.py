@@ -89,6 +89,8 @@ def logrank(time: Any, event: Any, group: Any, entry: Any = None) -> LogrankResu
     df = len(present) - 1
     if df < 1:
         return LogrankResult(float("nan"), 0, obs, exp_)
+    if not e.any():  # no deaths: no information, the variance is 0 (R's survdiff: chisq 0, NaN p)
+        return LogrankResult(float("nan"), df, obs, exp_)
     chisq = float(diff @ np.linalg.solve(v, diff))
     return LogrankResult(chisq, df, obs, exp_)
 
