@@ -18,11 +18,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
+# --rerun-incomplete: after an interrupted run (Ctrl-C), the next `make run` redoes the jobs that
+# were cut short instead of refusing to start.
+SNAKEMAKE := $(BIN)/snakemake --cores $(CORES) --rerun-incomplete
+
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
+	$(SNAKEMAKE) $(SNAKEMAKE_ARGS)
 
 report: run
-	$(BIN)/snakemake --cores $(CORES) --report results/report.html $(SNAKEMAKE_ARGS)
+	$(SNAKEMAKE) --report results/report.html $(SNAKEMAKE_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from her2cohort.errors import DataError
+from her2cohort.errors import Her2cohortError
 
 
 def setup_logging(log_path: str | Path | None) -> logging.Logger:
@@ -35,12 +35,25 @@ def export_pythonpath(src: str | Path) -> None:
         os.environ["PYTHONPATH"] = os.pathsep.join([str(src), *parts])
 
 
+def one_line_error(exc: BaseException) -> str | None:
+    """The one-line message of an error a user can act on (None: a bug, keep the traceback)."""
+    if isinstance(exc, Her2cohortError):
+        return " ".join(str(exc).split())
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or type(exc).__name__}"
+    return None
+
+
 def run(main: Callable[[Any], None], smk: Any) -> None:
-    """Run a script's main(snakemake); a DataError becomes one line on stderr and exit status 1."""
+    """Run a script's main(snakemake); a bad input, a failed fetch or an unreadable file becomes
+    one line on stderr (and in the rule's log) and exit status 1."""
     log = setup_logging(smk.log[0] if len(smk.log) else None)
     try:
         main(smk)
-    except DataError as exc:
-        log.error("%s", exc)
-        print(f"her2cohort error: {exc}", file=sys.stderr)
+    except (Her2cohortError, OSError) as exc:
+        message = one_line_error(exc)
+        if message is None:
+            raise
+        log.error("%s", message)
+        print(f"her2cohort error: {message}", file=sys.stderr)
         sys.exit(1)

@@ -1,6 +1,7 @@
 # Helpers shared by every stage: configuration (validated, defaults filled), cohorts, the effective
 # HER2 ruleset settings, the input and param functions of the stages, the report-figure helper and
 # the explicit list of every stage's targets.
+import re
 import sys
 from pathlib import Path
 
@@ -47,6 +48,19 @@ wildcard_constraints:
     cohort="|".join(COHORTS),
     ruleset="|".join(RULESETS),
     analysis="|".join(_ANALYSIS_NAMES) or "(?!)",
+
+
+# A target under results/<name>/ for a cohort not configured: one line saying what to write.
+UNKNOWN_COHORT = "(?!(?:{})/)[^/]+".format("|".join(re.escape(c) for c in [*COHORTS, "summary"]))
+
+
+def unknown_cohort(wildcards):
+    sys.exit(
+        f"her2cohort configuration error: cohort '{wildcards.cohort}' is not in `cohorts` "
+        f"({', '.join(COHORTS)}): add it there (config/config.yaml or --config "
+        f"cohorts='[{', '.join([*COHORTS, wildcards.cohort])}]') and write "
+        f"{config['cohort_dir']}/{wildcards.cohort}.yaml"
+    )
 
 
 def cohort_config(wildcards):

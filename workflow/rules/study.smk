@@ -22,3 +22,22 @@ rule import_study:
         CONDA_ENV
     script:
         "../scripts/import_study.py"
+
+
+# Never runs: its input function stops the run with one line when a target names a cohort that
+# is not configured (instead of "No rule to produce").
+rule unknown_cohort:
+    input:
+        unknown_cohort,
+    output:
+        "results/{cohort}/{path}",
+    log:
+        "logs/unknown_cohort/{cohort}/{path}.log",
+    wildcard_constraints:
+        cohort=UNKNOWN_COHORT,
+        path=".+",
+    localrule: True
+    conda:
+        CONDA_ENV
+    shell:
+        "exit 1"

@@ -36,6 +36,7 @@ from typing import NamedTuple
 import requests
 import urllib3
 
+from her2cohort.errors import SourceError
 from her2cohort.io import atomic_path
 from her2cohort.source.progress import Progress, reporter
 
@@ -46,7 +47,7 @@ STUDY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 CHUNK = 1 << 20
 
 
-class DatahubError(RuntimeError):
+class DatahubError(SourceError):
     """A datahub download or extraction failed; the message is one line."""
 
     def __init__(self, message: str) -> None:

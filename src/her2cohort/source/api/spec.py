@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from her2cohort.errors import SourceError
 
-class ApiError(RuntimeError):
+
+class ApiError(SourceError):
     """A cBioPortal request failed or returned unusable data; the message is one line."""
 
     def __init__(self, endpoint: str, problem: str, status: int | None = None) -> None:

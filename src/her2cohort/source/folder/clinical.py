@@ -49,7 +49,7 @@ def read_clinical(path: Path, level: str) -> ClinicalFile:
     Raises
     ------
     DataError
-        A key column is missing, empty on some line, or not unique.
+        The file has no rows, or a key column is missing, empty on some line, or not unique.
     """
     frame, comments = read_tsv_strings(path)
     key = "SAMPLE_ID" if level == "sample" else "PATIENT_ID"
@@ -58,6 +58,8 @@ def read_clinical(path: Path, level: str) -> ClinicalFile:
         if col not in frame.columns:
             raise DataError(f"{path}: no {col} column (columns: {', '.join(frame.columns[:8])}...)")
     header = _header_line(comments)
+    if frame.empty:
+        raise DataError(f"{path}: no {level} rows (a header and nothing else)")
     missing_key = frame[key].isna()
     if missing_key.any():
         lines = (frame.index[missing_key] + header + 1).tolist()[:5]
