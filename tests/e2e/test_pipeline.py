@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from e2e.conftest import FIXTURES, REPO, make_workdir, run_snakemake
+from e2e.conftest import FIXTURES, REPO, SNAKEMAKE, make_workdir, run_snakemake
 from her2cohort.io import read_tsv
 
 pytestmark = pytest.mark.slow
@@ -131,6 +131,65 @@ def test_invalid_config_is_one_line(tmp_path: Path) -> None:
         "her2cohort configuration error: config/config.yaml: her2/zero_one_plus/asco_cap_2018: "
         "'maybe' is not one of" in (proc.stderr + proc.stdout)
     )
+
+
+def test_files_and_settings_the_import_reads_are_its_inputs(mini_run: Path, tmp_path: Path) -> None:
+    """Panel files added after a run, a panel folder setting, a case list edit: the import reruns
+    (no stale 'every gene profiled')."""
+    fresh = run_snakemake(mini_run, "-n", "results/mini_brca/study/manifest.json")
+    assert "Nothing to be done" in fresh.stdout + fresh.stderr
+    panels = tmp_path / "panels"
+    panels.mkdir()
+    (panels / "data_gene_panel_extra.txt").write_text("stable_id: EXTRA\ngene_list: ESR1\tMYC\n")
+    proc = run_snakemake(
+        mini_run,
+        "-n",
+        "results/mini_brca/study/manifest.json",
+        "--config",
+        f"gene_panel_dirs=['{panels}']",
+    )
+    assert "import_study" in proc.stdout, proc.stdout[-2000:]
+    case_list = next((mini_run.parent / "mirror" / "mini_brca" / "case_lists").glob("*.txt"))
+    original = case_list.read_text()
+    case_list.write_text(original + "\n")  # an edit (a bare touch: same checksum, no rerun)
+    proc = run_snakemake(mini_run, "-n", "results/mini_brca/study/manifest.json")
+    case_list.write_text(original)  # the module's other tests share this run
+    assert "import_study" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_target_of_an_unconfigured_cohort_is_one_line(tmp_path: Path) -> None:
+    work = make_workdir(tmp_path)
+    proc = run_snakemake(work, "-n", "results/brca_tcga_x/her2/summary.tsv")
+    assert proc.returncode != 0
+    lines = [x for x in (proc.stderr + proc.stdout).splitlines() if "her2cohort" in x]
+    assert lines == [
+        "her2cohort configuration error: cohort 'brca_tcga_x' is not in `cohorts` (mini_brca): "
+        "add it there (config/config.yaml or --config cohorts='[mini_brca, brca_tcga_x]') and "
+        f"write {work / 'cohorts'}/brca_tcga_x.yaml"
+    ]
+    assert "Traceback" not in proc.stderr
+
+
+def test_interrupted_run_recovers_with_the_make_command(tmp_path: Path) -> None:
+    """After Ctrl-C mid-run, the command `make run` uses (--rerun-incomplete) finishes the run."""
+    import signal
+    import time
+
+    makefile = (REPO / "Makefile").read_text()
+    assert "--rerun-incomplete" in makefile.split("SNAKEMAKE :=")[1].splitlines()[0]
+    work = make_workdir(tmp_path)
+    cmd = [str(SNAKEMAKE), "--snakefile", str(REPO / "Snakefile"), "--directory", str(work),
+           "--configfile", str(work / "config.yaml"), "--cores", "1"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    incomplete = work / ".snakemake" / "incomplete"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(incomplete.glob("*")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=120)
+    again = run_snakemake(work, "--rerun-incomplete")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert (work / "results" / "summary" / "summary.html").is_file()
 
 
 CAPTION_PHRASES = {

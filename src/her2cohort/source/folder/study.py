@@ -58,8 +58,9 @@ class _DataFiles:
             raise DataError(f"{meta_path}: no data_filename")
         data_path = root / meta["data_filename"]
         if not data_path.is_file():
+            what = "is not a file" if data_path.exists() else "does not exist"
             raise DataError(
-                f"{meta_path}: data_filename '{meta['data_filename']}' does not exist in {root}"
+                f"{meta_path}: data_filename '{meta['data_filename']}' {what} in {root}"
             )
         kind = profile_kind(meta)
         rows = self._read(data_path, gat, datatype, kind)
