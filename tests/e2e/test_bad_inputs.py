@@ -240,6 +240,13 @@ ERRORS = [
         r"no_such_study.*not found",
     ),
     Case(
+        "api_unreachable",  # source: api against a closed local port (the run's api settings)
+        cohort_edit(lambda c: c.update(source="api")),
+        MANIFEST,
+        "import_study",
+        r"GET /studies/api_unreachable: .*gave up after 1 attempts",
+    ),
+    Case(
         "mapped_column_missing",
         cohort_edit(lambda c: c["sample_fields"].update(her2_ihc="HER2_IHC_SCOREX")),
         CLINICAL,
@@ -339,6 +346,11 @@ def damaged_run(tmp_path_factory) -> tuple[Path, Any]:
             "mirrors": [str(mirror)],
             "alterations": str(REPO / "config" / "alterations.yaml"),
             "published_table": str(REPO / "config" / "published" / "her2_low_table.tsv"),
+            "api": {
+                "base_url": "http://127.0.0.1:9/api",
+                "max_attempts": 1,
+                "cache_dir": str(base / "cache"),
+            },
         },
     )
     targets = [f"results/{c.name}/{c.target}" for c in ERRORS + WARNINGS]
