@@ -219,4 +219,4 @@ def test_gene_found_nowhere_is_a_counted_warning_in_summary_and_status(tmp_path)
     )
     assert summary.loc["ESR1_mut", "genes_not_found"] == ""
     status = cannot_compute(result.summary, {"mutations": True})
-    assert status == {"PIK3CA_mut": f"partial: {note}"}
+    assert status == {"PIK3CA_mut": note}
