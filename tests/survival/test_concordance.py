@@ -49,3 +49,41 @@ def test_tie_ranks_groups_within_relative_tolerance():
     v = np.array([3.0, 1.0, 1.0 + 1e-14, 2.0, 1e6, 1e6 * (1 + 1e-13)])
     assert tie_ranks(v).tolist() == [2, 0, 0, 1, 3, 3]
     assert tie_ranks([]).tolist() == []
+
+
+def _quadratic(time, event, risk, entry=None) -> float:
+    """Every pair compared (the definition, O(n^2)): the reference for the sweep."""
+    from her2cohort.survival.concordance import tie_ranks
+
+    t, e = np.asarray(time, float), np.asarray(event).astype(bool)
+    r = tie_ranks(risk)
+    s = np.full(len(t), -np.inf) if entry is None else np.asarray(entry, float)
+    conc = disc = tied = 0
+    for i in np.flatnonzero(e):
+        ok = (s < t[i]) & ((t > t[i]) | ((t == t[i]) & ~e))
+        conc += int(np.sum(r[ok] < r[i]))
+        disc += int(np.sum(r[ok] > r[i]))
+        tied += int(np.sum(r[ok] == r[i]))
+    total = conc + disc + tied
+    return (conc + tied / 2) / total if total else float("nan")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_sweep_equals_every_pair(seed: int) -> None:
+    """Tied times, tied risks, deaths and censorings at the same time, entries before, at and
+    after other patients' times, a death entering late: exactly the pairwise result."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 300))
+    time = rng.integers(1, 40, n).astype(float)
+    event = rng.random(n) < 0.6
+    risk = rng.integers(0, 6, n) * 0.3 + (rng.random(n) < 0.5) * rng.random(n)
+    entry = np.minimum(rng.integers(-5, 30, n).astype(float), time - 0.5)
+    for e in (None, entry):
+        got = sv.harrell_c_at_risk(time, event, risk, e)
+        want = _quadratic(time, event, risk, e)
+        assert got == want or (np.isnan(got) and np.isnan(want))
+    late = entry.copy()
+    late[np.flatnonzero(event)[:1]] = 100.0  # a death entering after its own time
+    assert sv.harrell_c_at_risk(time, event, risk, late) == pytest.approx(
+        _quadratic(time, event, risk, late)
+    )
