@@ -147,10 +147,19 @@ def forest_plot(table: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
+#: most sample columns an oncoprint draws; above it an evenly spaced subset of the sorted columns
+ONCOPRINT_MAX_COLUMNS = 5000
+
+
 def oncoprint(
     matrix: pd.DataFrame, categories: pd.Series, alterations: list[str], title: str
 ) -> Figure:
-    """Alterations (rows) x samples (columns), samples sorted by HER2 category then by alterations."""
+    """Alterations (rows) x samples (columns), samples sorted by HER2 category then by alterations.
+
+    Above :data:`ONCOPRINT_MAX_COLUMNS` samples (a GENIE-size cohort), every k-th column of the
+    sorted order is drawn, which keeps each category's and pattern's share of the width; the title
+    says so, and the row counts are over all samples.
+    """
     setup()
     m = matrix.set_index("sample_id")[alterations]
     cats = categories.reindex(m.index).fillna("unknown")
@@ -161,6 +170,12 @@ def oncoprint(
     weights = 2.0 ** np.arange(len(alterations))[::-1]
     order_key["score"] = -(alt01.to_numpy() * weights).sum(axis=1)
     order = order_key.sort_values(["cat", "score"]).index
+    shown = f"{len(order)} samples"
+    if len(order) > ONCOPRINT_MAX_COLUMNS:
+        pick = np.linspace(0, len(order) - 1, ONCOPRINT_MAX_COLUMNS).round().astype(int)
+        step = len(order) / ONCOPRINT_MAX_COLUMNS
+        order = order[pick]
+        shown += f"; every {step:.3g}th sorted sample drawn ({ONCOPRINT_MAX_COLUMNS} columns)"
     data = m.loc[order].T.astype("Float64")
     codes = data.fillna(-1).astype(float).to_numpy()  # -1 not profiled, 0 no, 1 altered
     fig = plt.figure(figsize=(9, 0.22 * len(alterations) + 1.9))
@@ -177,7 +192,7 @@ def oncoprint(
     )
     top.set_yticks([0], ["HER2"])
     top.set_xticks([])
-    top.set_title(f"{title} ({len(order)} samples)")
+    top.set_title(f"{title} ({shown})")
     ax = fig.add_subplot(grid[1])
     ax.imshow(
         codes,
