@@ -54,7 +54,7 @@ class _Support:
 
     def logp(self, log_nc: float) -> np.ndarray:
         z = self.logw + self.k * log_nc
-        return z - logsumexp(z)
+        return np.asarray(z - logsumexp(z))
 
     def mean(self, log_nc: float) -> float:
         return float(np.exp(self.logp(log_nc)) @ self.k)

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from her2cohort.survival.concordance import concordance, harrell_c_at_risk
-from her2cohort.survival.km import entry_array
 from her2cohort.survival.settings import Analysis, Z, chi2_sf, norm_p
 from her2cohort.survival.table import fit_population
 
@@ -96,14 +95,15 @@ class CoxFit:
 def null_loglik(time: Any, event: Any, entry: Any = None) -> float:
     """Efron partial log-likelihood at beta = 0: minus the sum over death times of log(n - k),
     k < d (n at risk, d deaths)."""
+    from her2cohort.survival.riskset import death_groups, risk_set_sums
+
     t = np.asarray(time, dtype=float)
-    e = np.asarray(event).astype(bool)
-    s = entry_array(entry, len(t))
-    total = 0.0
-    for u, d in zip(*np.unique(t[e], return_counts=True), strict=True):
-        n = int(np.sum((s < u) & (t >= u)))
-        total -= float(np.sum(np.log(n - np.arange(d))))
-    return total
+    times, d, _ = death_groups(t, np.asarray(event))
+    if not len(times):
+        return 0.0
+    n = risk_set_sums(t, entry, times, np.ones(len(t), dtype=np.int64))
+    k = np.arange(int(d.sum())) - np.repeat(np.cumsum(d) - d, d)  # 0..d-1 within each time
+    return -float(np.sum(np.log(np.repeat(n, d) - k)))
 
 
 def fit_cox(data: pd.DataFrame, analysis: Analysis, model: str, truncation: str) -> CoxFit:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from her2cohort.survival.km import check_entry, entry_array
+from her2cohort.survival.riskset import death_groups, risk_set_sums
 from her2cohort.survival.settings import chi2_sf
 from her2cohort.survival.table import fit_population
 
@@ -69,20 +70,19 @@ def logrank(time: Any, event: Any, group: Any, entry: Any = None) -> LogrankResu
     g = pd.Categorical(np.asarray(group))
     codes = g.codes
     k = len(g.categories)
-    obs = np.zeros(k)
-    exp_ = np.zeros(k)
-    var = np.zeros((k, k))
-    for u in np.unique(t[e]):
-        risk = (s < u) & (t >= u)
-        dead = e & (t == u)
-        n_g = np.bincount(codes[risk], minlength=k).astype(float)
-        d_g = np.bincount(codes[dead], minlength=k).astype(float)
-        n, d = n_g.sum(), d_g.sum()
-        obs += d_g
-        exp_ += d * n_g / n
-        if n > 1:
-            f = n_g / n
-            var += d * (n - d) / (n - 1) * (np.diag(f) - np.outer(f, f))
+    times, d_u, deaths = death_groups(t, e)
+    onehot = np.zeros((len(t), k), dtype=np.int64)
+    onehot[np.arange(len(t)), codes] = 1
+    n_g = risk_set_sums(t, s, times, onehot).astype(float)  # at risk per time and group
+    d_g = np.zeros((len(times), k))
+    np.add.at(d_g, (np.repeat(np.arange(len(times)), d_u), codes[deaths]), 1.0)
+    n, d = n_g.sum(axis=1), d_u.astype(float)
+    obs = d_g.sum(axis=0)
+    exp_ = (d / n) @ n_g
+    several = n > 1
+    f = n_g[several] / n[several, None]
+    w = (d * (n - d))[several] / (n[several] - 1)
+    var = np.diag(w @ f) - (f * w[:, None]).T @ f
     present = np.nonzero(np.bincount(codes, minlength=k))[0]
     diff = (obs - exp_)[present][1:]
     v = var[np.ix_(present, present)][1:, 1:]

@@ -15,6 +15,7 @@ import pandas as pd
 
 from her2cohort.survival.cox import CoxFit
 from her2cohort.survival.km import entry_array, kaplan_meier
+from her2cohort.survival.riskset import death_groups, risk_set_sums
 from her2cohort.survival.settings import chi2_sf
 
 #: the columns of the ``ph_test`` table
@@ -41,30 +42,32 @@ def _score_parts(fit: CoxFit) -> tuple[np.ndarray, np.ndarray]:
     g = _km_transform(t, e, fit.entry)
     gt = g - g[e].mean()
     w = np.exp(X @ beta)
-    u = np.zeros(p)
-    ibb, ibg, igg = np.zeros((p, p)), np.zeros((p, p)), np.zeros((p, p))
-    order = np.argsort(t[e], kind="stable")
-    for tt in np.unique(t[e][order]):
-        risk = (s < tt) & (t >= tt)
-        dead = e & (t == tt)
-        gk = gt[dead][0]
-        xr, wr = X[risk], w[risk]
-        xd, wd = X[dead], w[dead]
-        s0, s1, s2 = wr.sum(), wr @ xr, xr.T @ (wr[:, None] * xr)
-        d0, d1, d2 = wd.sum(), wd @ xd, xd.T @ (wd[:, None] * xd)
-        nd = int(dead.sum())
-        msum = np.zeros(p)
-        vsum = np.zeros((p, p))
-        for k in range(nd):
-            f = k / nd
-            den = s0 - f * d0
-            m = (s1 - f * d1) / den
-            msum += m
-            vsum += (s2 - f * d2) / den - np.outer(m, m)
-        u += gk * (xd.sum(axis=0) - msum)
-        ibb += vsum
-        ibg += gk * vsum
-        igg += gk * gk * vsum
+    times, nd, deaths = death_groups(t, e)
+    if not len(times):
+        z = np.zeros((p, p))
+        return np.zeros(p), np.block([[z, z], [z, z]])
+    xx = X[:, :, None] * X[:, None, :]
+    s0 = risk_set_sums(t, s, times, w)
+    s1 = risk_set_sums(t, s, times, w[:, None] * X)
+    s2 = risk_set_sums(t, s, times, w[:, None, None] * xx)
+    starts = np.cumsum(nd) - nd
+    wd = w[deaths]
+    d0 = np.add.reduceat(wd, starts)
+    d1 = np.add.reduceat(wd[:, None] * X[deaths], starts)
+    d2 = np.add.reduceat(wd[:, None, None] * xx[deaths], starts)
+    # Efron: the k-th of nd tied deaths (k = 0..nd-1) sees the risk set less k/nd of the deaths
+    tau = np.repeat(np.arange(len(times)), nd)
+    f = (np.arange(len(deaths)) - np.repeat(starts, nd)) / np.repeat(nd, nd)
+    den = s0[tau] - f * d0[tau]
+    m = (s1[tau] - f[:, None] * d1[tau]) / den[:, None]
+    v = (s2[tau] - f[:, None, None] * d2[tau]) / den[:, None, None] - m[:, :, None] * m[:, None, :]
+    msum = np.add.reduceat(m, starts)
+    vsum = np.add.reduceat(v, starts)
+    gk = gt[deaths[starts]]
+    u = (gk[:, None] * (np.add.reduceat(X[deaths], starts) - msum)).sum(axis=0)
+    ibb = vsum.sum(axis=0)
+    ibg = (gk[:, None, None] * vsum).sum(axis=0)
+    igg = (gk[:, None, None] ** 2 * vsum).sum(axis=0)
     return u, np.block([[ibb, ibg], [ibg.T, igg]])
 
 

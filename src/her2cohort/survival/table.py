@@ -97,8 +97,12 @@ def patient_her2(categories: pd.DataFrame, rule: str, zero_one: str, tissue: str
         raise DataError(
             f"HER2 categories: no rows for rule={rule}, 0-1+={zero_one}, tissue={tissue}"
         )
-    per_patient = sub.groupby(sub["patient_id"].astype(str))["her2_category"].agg(highest_category)
-    return per_patient.rename("her2_category")
+    # highest_category per patient, vectorised: ordinal codes (-1 unknown), max per patient
+    known = list(terms.KNOWN_CATEGORIES)
+    code = pd.Categorical(sub["her2_category"], categories=known).codes
+    best = pd.Series(code, index=sub.index).groupby(sub["patient_id"].astype(str)).max()
+    labels = np.array([*known, terms.UNKNOWN], dtype=object)  # code -1 -> the last: unknown
+    return pd.Series(labels[best.to_numpy()], index=best.index, name="her2_category")
 
 
 def patient_values(clinical: pd.DataFrame, column: str) -> PatientValues:
