@@ -9,6 +9,7 @@ import json
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def header_columns(body: bytes, path: str | Path) -> list[str]:
     end = body.find(b"\n")
     line = body[: end if end >= 0 else len(body)].decode("utf-8", errors="replace")
     columns = [c.strip() for c in line.split("\t")]
-    dup = sorted({c for c in columns if columns.count(c) > 1})
+    dup = sorted(c for c, n in Counter(columns).items() if n > 1)
     if dup:
         raise DataError(f"{path}: duplicated column(s) {', '.join(dup)}")
     return columns
