@@ -212,3 +212,12 @@ def test_read_tsv_strings_allows_blank_lines(tmp_path) -> None:
     path.write_text("A\tB\n1\t2\n\n3\t4\n\n")
     frame, _ = hio.read_tsv_strings(path)
     assert frame["A"].tolist() == ["1", "3"]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 1 << 24])
+def test_field_count_scan_is_the_same_across_chunk_boundaries(monkeypatch, chunk: int) -> None:
+    monkeypatch.setattr(hio, "_SCAN_CHUNK", chunk)
+    good = b"A\tB\tC\n1\t2\t3\n\n4\t5\t6"
+    hio.check_field_counts(good, "x.txt")
+    with pytest.raises(DataError, match=r"x.txt:4: 2 tab-separated fields where the header has 3"):
+        hio.check_field_counts(b"A\tB\tC\n1\t2\t3\n\n4\t5\n7\t8\t9\n", "x.txt")

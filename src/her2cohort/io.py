@@ -58,22 +58,43 @@ def header_columns(body: bytes, path: str | Path) -> list[str]:
     return columns
 
 
+#: bytes scanned at once when counting fields (bounds the scan's memory, not its result)
+_SCAN_CHUNK = 1 << 24
+
+
+def _line_ends_and_tabs(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """End position of every line and the running count of tabs at each end, chunk by chunk
+    (the running count never needs one int64 per byte of the whole file)."""
+    ends, tabs_at = [], []
+    offset = 0
+    for start in range(0, len(arr), _SCAN_CHUNK):
+        chunk = arr[start : start + _SCAN_CHUNK]
+        running = np.cumsum(chunk == 9, dtype=np.int64) + offset
+        nl = np.flatnonzero(chunk == 10)
+        ends.append(nl + start)
+        tabs_at.append(running[nl])
+        offset = int(running[-1])
+    if len(arr) and arr[-1] != 10:
+        ends.append(np.array([len(arr)]))
+        tabs_at.append(np.array([offset]))
+    if not ends:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(ends), np.concatenate(tabs_at)
+
+
 def check_field_counts(body: bytes, path: str | Path, first_line: int = 1) -> None:
     """Every non-empty line of a table body has as many tab-separated fields as its header.
 
     A truncated or damaged record (a cut last line, a lost or extra tab) is an error naming the
-    file and line (``first_line`` is the file line of the body's header). Vectorised: tab and
-    newline positions from numpy, no loop over lines.
+    file and line (``first_line`` is the file line of the body's header). Vectorised (numpy over
+    the bytes, in chunks), no loop over lines.
     """
     arr = np.frombuffer(body, dtype=np.uint8)
-    ends = np.flatnonzero(arr == 10)
-    if len(arr) and arr[-1] != 10:
-        ends = np.append(ends, len(arr))
+    ends, tabs_at = _line_ends_and_tabs(arr)
     if not len(ends):
         return
+    counts = np.diff(np.concatenate([[0], tabs_at]))
     starts = np.concatenate([[0], ends[:-1] + 1])
-    tabs = np.flatnonzero(arr == 9)
-    counts = np.searchsorted(tabs, ends) - np.searchsorted(tabs, starts)
     bad = np.flatnonzero((counts != counts[0]) & (ends > starts))
     if len(bad):
         i = int(bad[0])

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -76,11 +77,10 @@ def read_maf(path: Path) -> pd.DataFrame:
 def read_cna_matrix(path: Path) -> CnaMatrix:
     """Read a discrete CNA gene x sample matrix into long form (non-zero calls only).
 
-    Returns ``(calls, samples)``: the long table (sample_id, gene, value) and the list of samples
-    in the matrix (see :class:`CnaMatrix`). polars
-    parses the numbers straight into a float32 genes x samples array; np.nonzero finds the calls,
-    so nothing is looped over and no string is made per cell (200,000 samples x 500 genes: see
-    benchmarks/bench_scale.py). sample_id and gene come back as categoricals.
+    Returns ``(calls, samples, warnings)`` (see :class:`CnaMatrix`). polars parses the numbers
+    straight into float32 columns; np.nonzero on the genes x samples array finds the calls, so
+    nothing is looped over, no string is made per cell and no long table of every cell exists
+    (200,000 samples x 500 genes: benchmarks/). sample_id and gene come back as categoricals.
     """
     comments, body = split_comment_header(read_normalized_bytes(path))
     header = header_columns(body, path)
@@ -113,28 +113,40 @@ def read_cna_matrix(path: Path) -> CnaMatrix:
             f"gene kept ({names})"
         )
         log.warning("%s", warnings[-1])
-        wide = wide.filter(genes.is_first_distinct())
-    long = (
-        wide.lazy()
-        .select(["Hugo_Symbol", *samples])
-        .unpivot(index="Hugo_Symbol", variable_name="sample_id", value_name="value")
-        .filter(pl.col("value").is_not_null() & (pl.col("value") != 0))
-        .with_columns(pl.col("Hugo_Symbol").str.strip_chars().alias("gene"))
-        .collect()
-    )
-    bad = long.filter(~pl.col("value").is_in(sorted(CNA_ALLOWED)))
-    if bad.height:
-        row = bad.row(0, named=True)
+        keep = genes.is_first_distinct()
+        wide, genes = wide.filter(keep), genes.filter(keep)
+    # genes x samples float32 array; the non-zero, non-NA cells in sample-major order (as the
+    # matrix is read column by column), ids as categoricals: no string per cell, no long copy
+    values = wide.select(samples).to_numpy().T if samples else np.zeros((0, wide.height))
+    col, row = np.nonzero((values != 0) & ~np.isnan(values))
+    calls = values[col, row]
+    del values, wide
+    bad = ~np.isin(calls, np.array(sorted(CNA_ALLOWED), dtype=calls.dtype))
+    if bad.any():
+        i = int(np.argmax(bad))
         raise DataError(
-            f"{path}: column {row['sample_id']}, gene {row['gene']}: discrete CNA value "
-            f"'{row['value']:g}' is not one of -2, -1.5, -1, 0, 1, 2, NA ({bad.height} such cells)"
+            f"{path}: column {samples[col[i]]}, gene {genes[int(row[i])]}: discrete CNA value "
+            f"'{float(calls[i]):g}' is not one of -2, -1.5, -1, 0, 1, 2, NA ({int(bad.sum())} such "
+            "cells)"
         )
-    out = long.select(
-        pl.col("sample_id").cast(pl.Categorical),
-        pl.col("gene").cast(pl.Categorical),
-        pl.col("value").cast(pl.Float64),
-    ).to_pandas()
+    gene_names = np.asarray(genes.to_list(), dtype=object)
+    out = pd.DataFrame(
+        {
+            "sample_id": _appearance_categorical(np.asarray(samples, dtype=object), col),
+            "gene": _appearance_categorical(gene_names, row),
+            "value": calls.astype(np.float64),
+        }
+    )
     return CnaMatrix(out[CNA_COLUMNS], samples, warnings)
+
+
+def _appearance_categorical(names: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    """``names[codes]`` as a categorical whose categories are in order of first appearance."""
+    used, first = np.unique(codes, return_index=True)
+    by_appearance = used[np.argsort(first, kind="stable")]
+    remap = np.empty(len(names), dtype=np.int64)
+    remap[by_appearance] = np.arange(len(by_appearance))
+    return pd.Categorical.from_codes(remap[codes], categories=pd.Index(names[by_appearance]))
 
 
 def _raise_bad_cna_cell(path: Path, body: bytes, samples: list[str]) -> None:
