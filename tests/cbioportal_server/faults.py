@@ -7,12 +7,18 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+KINDS = ("500", "503", "429", "slow", "truncated", "short_page", "duplicate_row")
+#: kinds that alter a list answer (counted when they do, not when the request matches)
+BODY_KINDS = ("short_page", "duplicate_row")
+
 
 @dataclass
 class Fault:
     """Misbehave for the first `times` requests whose path matches `path` (a regex; None: always).
 
-    kind: "500" | "503" | "429" | "slow" | "truncated" | "short_page".
+    kind: "500" | "503" | "429" | "slow" | "truncated" | "short_page" (the last `drop` rows of a
+    list answer are missing) | "duplicate_row" (the last row of a list answer is replaced by a
+    copy of the first: same length, one row twice and one missing).
     """
 
     path: str
@@ -26,7 +32,7 @@ class Fault:
     hits: int = 0
 
     def __post_init__(self) -> None:
-        if self.kind not in ("500", "503", "429", "slow", "truncated", "short_page"):
+        if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}")
 
     def matches(self, method: str, path: str, query: dict[str, list[str]]) -> bool:
@@ -85,7 +91,7 @@ class ServerState:
             self.counts[f"{req.method} {req.path}"] += 1
             for fault in self.faults:
                 if fault.matches(req.method, req.path, req.query):
-                    if fault.kind != "short_page":
+                    if fault.kind not in BODY_KINDS:
                         fault.hits += 1
                     return fault
         return None

@@ -178,6 +178,30 @@ def accept_mutation(
     return True, False
 
 
+def mutation_event_key(rec: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes a mutation record unique in the portal's database.
+
+    ExtendedMutation.equals: (profile, sample, event), the event compared as MutationEvent.equals
+    does (gene, chr, start, end, protein change, tumour allele, variant classification; strings
+    case-insensitively). ImportExtendedMutationData merges records with the same key into one.
+    """
+
+    def fold(value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    return (
+        rec["molecularProfileId"],
+        rec["sampleId"],
+        rec["entrezGeneId"],
+        fold(rec.get("chr")),
+        rec.get("startPosition"),
+        rec.get("endPosition"),
+        fold(rec.get("proteinChange")),
+        fold(rec.get("variantAllele")),
+        fold(rec.get("mutationType")),
+    )
+
+
 def fusion_events(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """datahub's fusion_to_sv_converter: one SV per (sample, Fusion), partners by name position."""
     events: list[dict[str, Any]] = []

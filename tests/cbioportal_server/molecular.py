@@ -20,6 +20,7 @@ from cbioportal_server.importer import (
     as_int,
     compact,
     fusion_events,
+    mutation_event_key,
     protein_change_of,
     text_or_none,
 )
@@ -121,11 +122,15 @@ class MolecularRecords(ModelBase):
                     for v in prof.meta["variant_classification_filter"].split(",")
                     if v.strip()
                 }
-            records = []
+            # a record repeating one already read (same sample and event) is stored once: the
+            # importer merges the two (mergeMutationData; it may prefer the second's normal
+            # barcode or validation status, fields the mock does not serve), the mock keeps the first
+            merged: dict[tuple[Any, ...], dict[str, Any]] = {}
             for row in self._raw_frame(prof).to_dict("records"):
                 rec = self._mutation(prof, row, filtered)
                 if rec is not None:
-                    records.append(rec)
+                    merged.setdefault(mutation_event_key(rec), rec)
+            records = list(merged.values())
             records.sort(
                 key=lambda r: (r["sampleId"], r["entrezGeneId"], r.get("proteinChange") or "")
             )

@@ -41,9 +41,7 @@ class PanelRecords(ModelBase):
                 )
         return None
 
-    def _profiled(
-        self, prof: Profile, assigned: dict[str, dict[str, str | None]]
-    ) -> dict[str, str | None]:
+    def _profiled(self, prof: Profile) -> dict[str, str | None]:
         """sampleId -> panel id (None: whole genome) for the samples profiled in `prof`."""
         column = self._matrix_column(prof)
         if column is not None:
@@ -52,37 +50,31 @@ class PanelRecords(ModelBase):
                 for s, p in column.items()
                 if s in self.patient_of and p is not pd.NA and str(p).upper() != "NA"
             }
+        if prof.kind == "structural_variants":
+            # ImportStructuralVariantData: upsertSampleProfiles(samples with an imported SV row,
+            # profile, the meta file's gene_panel or none) -- a sample without an SV row is not
+            # SV-profiled, whatever the _sv case list says
+            rows = dict.fromkeys(r["sampleId"] for r in self.svs.get(prof.profile_id, []))
+            return dict.fromkeys(rows, prof.meta.get("gene_panel"))
         if "gene_panel" in prof.meta:
             return dict.fromkeys(self._data_samples(prof), prof.meta["gene_panel"])
-        if prof.kind == "structural_variants":
-            if f"{self.study_id}_sv" in self.sample_lists:
-                return dict.fromkeys(self.sample_lists[f"{self.study_id}_sv"]["sampleIds"])
-            mutation = self.profile_of_kind("mutations")
-            if mutation is not None and mutation.profile_id in assigned:
-                return dict(assigned[mutation.profile_id])
         return dict.fromkeys(self._data_samples(prof))
 
     def _data_samples(self, prof: Profile) -> list[str]:
-        suffix = {"mutations": "_sequenced", "cna": "_cna", "structural_variants": "_sv"}.get(
-            prof.kind or ""
-        )
+        """Mutation / CNA profile without panel matrix column: its case list, else its data."""
+        suffix = {"mutations": "_sequenced", "cna": "_cna"}.get(prof.kind or "")
         listed = self.sample_lists.get(f"{self.study_id}{suffix}")
         if listed:
             return [s for s in listed["sampleIds"] if s in self.patient_of]
         if prof.kind == "cna":
             return list(self.cna_cells(prof.profile_id)["sampleId"].unique(maintain_order=True))
-        if prof.kind == "mutations":
-            return list(
-                dict.fromkeys(r["sampleId"] for r in self.mutations.get(prof.profile_id, []))
-            )
-        return list(dict.fromkeys(r["sampleId"] for r in self.svs.get(prof.profile_id, [])))
+        return list(dict.fromkeys(r["sampleId"] for r in self.mutations.get(prof.profile_id, [])))
 
     def _gene_panel_data(self) -> dict[str, list[dict[str, Any]]]:
         assigned: dict[str, dict[str, str | None]] = {}
-        order = sorted(self.profiles.values(), key=lambda p: p.kind != "mutations")
-        for prof in order:
+        for prof in self.profiles.values():
             if prof.kind is not None:
-                assigned[prof.profile_id] = self._profiled(prof, assigned)
+                assigned[prof.profile_id] = self._profiled(prof)
         sequenced = set(
             self.sample_lists.get(f"{self.study_id}_sequenced", {}).get("sampleIds", [])
         )

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from cbioportal_server.base import Profile
-from cbioportal_server.http import HttpError, Reply, Request, listing, meta_or
+from cbioportal_server.http import MAX_PAGE_SIZE, HttpError, Reply, Request, listing, meta_or
 from cbioportal_server.importer import CNA_EVENT_TYPES, as_int, compact
 from cbioportal_server.model import StudyModel
 
 
 def xor_samples(body: Any, model: StudyModel, name: str) -> set[str]:
-    """sampleListId XOR sampleIds, as the portal's @AssertTrue validators require."""
+    """sampleListId XOR sampleIds, as the portal's @AssertTrue validators require.
+
+    An unknown sampleListId is no error: the portal joins the data on the list's members, so it
+    answers 200 with nothing (META: total-count 0). An empty sampleIds list fails @Size(min = 1).
+    """
     if not isinstance(body, dict):
         raise HttpError(400, "There is an error in the JSON format of the request payload")
     has_list, has_ids = body.get("sampleListId") is not None, body.get("sampleIds") is not None
@@ -21,10 +27,11 @@ def xor_samples(body: Any, model: StudyModel, name: str) -> set[str]:
         raise HttpError(400, f"{name} sampleListId and sampleIds: exactly one must be set")
     if has_list:
         sl = model.sample_lists.get(str(body["sampleListId"]))
-        if sl is None:
-            raise HttpError(404, f"Sample list not found: {body['sampleListId']}")
-        return set(sl["sampleIds"])
-    return {str(s) for s in body["sampleIds"]}
+        return set(sl["sampleIds"]) if sl is not None else set()
+    ids = body["sampleIds"]
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_PAGE_SIZE:
+        raise HttpError(400, f"sampleIds size must be between 1 and {MAX_PAGE_SIZE}")
+    return {str(s) for s in ids}
 
 
 def gene_filter(body: dict[str, Any]) -> set[int] | None:
@@ -56,11 +63,33 @@ def profiles_xor_pairs(req: Request, filter_name: str) -> tuple[dict, list, set]
     return body, ids, {(p["molecularProfileId"], p["sampleId"]) for p in pairs}
 
 
-class Api:
-    """Route table for one study."""
+#: how rows tied on the portal's sort key come back, request by request
+TIE_ORDERS = ("stable", "shuffled", "unordered")
 
-    def __init__(self, model: StudyModel) -> None:
+
+class Api:
+    """Route table for one study.
+
+    `tie_order` is how the paged queries a study pull uses order their rows:
+
+    * ``stable``: a fixed order (file order, mutations by sample, gene and protein change);
+    * ``shuffled``: what cBioPortal v7 does -- mutations sorted by molecularProfileId, sampleId,
+      entrezGeneId only (MutationMapper.xml, sampleListId query) and clinical data by the
+      sample's / patient's internal id only; rows tied on that key come in a new random order on
+      every request, so a tie group cut by a page boundary can repeat or lose rows across pages;
+    * ``unordered``: v5 / v6 (no ORDER BY for DETAILED mutations or study clinical data): every
+      request returns the rows in a new random order.
+
+    The randomness comes from ``random.Random(seed)``, so a test run is reproducible.
+    """
+
+    def __init__(self, model: StudyModel, tie_order: str = "stable", seed: int = 0) -> None:
+        if tie_order not in TIE_ORDERS:
+            raise ValueError(f"tie_order must be one of {TIE_ORDERS}, not {tie_order!r}")
         self.m = model
+        self.tie_order = tie_order
+        self.rng = random.Random(seed)
+        self.rng_lock = threading.Lock()
         sid = r"([^/]+)"
         self.routes: list[tuple[str, re.Pattern[str], Callable[[Request], Reply]]] = [
             ("GET", re.compile(r"/studies"), self.studies),
@@ -103,6 +132,18 @@ class Api:
         if allowed:
             raise HttpError(405, f"Request method '{req.method}' is not supported")
         raise HttpError(404, f"No endpoint {req.method} /api{req.path}")
+
+    def ordered(
+        self, records: list[dict[str, Any]], key: Callable[[dict[str, Any]], Hashable]
+    ) -> list[dict[str, Any]]:
+        """`records` in the order of this portal version (see :class:`Api`)."""
+        if self.tie_order == "stable":
+            return records
+        with self.rng_lock:
+            shuffled = self.rng.sample(records, len(records))
+        if self.tie_order == "unordered":
+            return shuffled
+        return sorted(shuffled, key=key)  # a stable sort: ties keep the random order
 
     def _study(self, study_id: str) -> None:
         if study_id != self.m.study_id:
@@ -171,7 +212,13 @@ class Api:
         attr = req.param("attributeId")
         if attr:
             records = [r for r in records if r["clinicalAttributeId"] == attr]
-        return listing(req, records)
+        if req.projection() == "META":
+            return listing(req, records)
+        if req.param("clinicalDataType", "SAMPLE") == "SAMPLE":
+            rank = {s["sampleId"]: i for i, s in enumerate(self.m.samples)}
+            return listing(req, self.ordered(records, lambda r: rank[r["sampleId"]]))
+        rank = {p: i for i, p in enumerate(self.m.patients)}
+        return listing(req, self.ordered(records, lambda r: rank[r["patientId"]]))
 
     def clinical_data_fetch(self, req: Request) -> Reply:
         self._study(req.groups[0])
@@ -194,14 +241,19 @@ class Api:
             raise HttpError(400, "Request parameter is missing: entrezGeneId")
         if req.param("sampleListId") is None:
             raise HttpError(400, "Request parameter is missing: sampleListId")
-        samples = set(self._list(str(req.param("sampleListId")))["sampleIds"])
+        samples = xor_samples({"sampleListId": req.param("sampleListId")}, self.m, "")
         gene = int(str(req.param("entrezGeneId")))
         recs = [
             r
             for r in self.m.mutations[req.groups[0]]
             if r["sampleId"] in samples and r["entrezGeneId"] == gene
         ]
-        return listing(req, self._detail(req, recs))
+        return listing(req, self._detail(req, self._mutation_order(recs)))
+
+    def _mutation_order(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.ordered(
+            records, lambda r: (r["molecularProfileId"], r["sampleId"], r["entrezGeneId"])
+        )
 
     def _detail(self, req: Request, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if req.projection() != "DETAILED":
@@ -218,6 +270,8 @@ class Api:
             for r in self.m.mutations[prof.profile_id]
             if r["sampleId"] in samples and (genes is None or r["entrezGeneId"] in genes)
         ]
+        if req.projection() != "META":
+            recs = self._mutation_order(recs)
         reply = listing(req, self._detail(req, recs))
         if "total-count" in reply.headers:
             reply.headers["sample-count"] = str(len({r["sampleId"] for r in recs}))

@@ -68,7 +68,8 @@ def make_handler(api: Api, state: ServerState) -> type[BaseHTTPRequestHandler]:
                 time.sleep(fault.delay)
             if state.require_token is not None:
                 if self.headers.get("Authorization") != f"Bearer {state.require_token}":
-                    return Reply(401, {"message": "Unauthorized: invalid or missing token"})
+                    # the token filter rejects the request before any controller: status only
+                    return Reply(401, None, raw=b"")
             if not path.startswith("/api/"):
                 return Reply(404, {"message": f"No endpoint {method} {path}"})
             try:
@@ -82,6 +83,11 @@ def make_handler(api: Api, state: ServerState) -> type[BaseHTTPRequestHandler]:
                 with state.lock:
                     fault.hits += 1
                 body = body[: max(0, len(body) - fault.drop)]
+            if fault is not None and fault.kind == "duplicate_row" and isinstance(body, list):
+                if len(body) > 1:  # a row repeated in place of another: the count is unchanged
+                    with state.lock:
+                        fault.hits += 1
+                    body = [*body[:-1], body[0]]
             payload = (
                 reply.raw
                 if reply.raw is not None
@@ -130,11 +136,17 @@ def serve_study(
     *,
     require_token: str | None = None,
     panel_dirs: Sequence[str | Path] = (),
+    tie_order: str = "stable",
+    seed: int = 0,
 ) -> Iterator[tuple[str, ServerState]]:
-    """Serve `folder` on 127.0.0.1 (ephemeral port); yields (base_url ending in /api, state)."""
+    """Serve `folder` on 127.0.0.1 (ephemeral port); yields (base_url ending in /api, state).
+
+    `tie_order` ("stable", "shuffled" as in cBioPortal v7, "unordered" as in v5/v6) is how paged
+    mutation and clinical data queries order their rows (:class:`~cbioportal_server.routes.Api`).
+    """
     model = load_model(
         str(Path(folder).resolve()), tuple(str(Path(p).resolve()) for p in panel_dirs)
     )
     state = ServerState(require_token=require_token, faults=list(faults))
-    with local_server(make_handler(Api(model), state)) as port:
+    with local_server(make_handler(Api(model, tie_order, seed), state)) as port:
         yield f"http://127.0.0.1:{port}/api", state

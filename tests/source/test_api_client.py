@@ -515,6 +515,26 @@ def importer_mutation_filter(mutations: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: what makes a mutation record unique in the portal (ExtendedMutation / MutationEvent.equals),
+#: as canonical columns: the importer merges MAF rows repeating a (sample, event) into one
+MUTATION_EVENT_COLUMNS = [
+    "sample_id",
+    "gene",
+    "chromosome",
+    "start_position",
+    "end_position",
+    "protein_change",
+    "tumor_seq_allele2",
+    "variant_classification",
+]
+
+
+def importer_merges_repeated_events(mutations: pd.DataFrame) -> pd.DataFrame:
+    """One row per (sample, mutation event), the first of the file's repeats."""
+    key = mutations[MUTATION_EVENT_COLUMNS].apply(lambda col: col.str.upper())
+    return mutations[~key.duplicated()]
+
+
 def deep_calls_only(cna: pd.DataFrame) -> pd.DataFrame:
     """HOMDEL_AND_AMP: only -2/+2 are fetched, and the importer stored -1.5 as -2."""
     out = cna[cna["value"].isin([-2.0, -1.5, 2.0])].copy()
@@ -567,8 +587,10 @@ def test_mutations_equal_folder_on_api_fields(msk: MskPull, msk_folder: StudyTab
     """Every canonical field but entrez_gene_id (the MAF has 0; the portal resolves the id)."""
     fields = [c for c in msk.tables.mutations.columns if c != "entrez_gene_id"]
     api = msk.tables.mutations[fields]
-    folder = importer_mutation_filter(msk_folder.mutations)[fields]
-    assert len(folder) == len(msk_folder.mutations) - 8  # 4 3'Flank, 2 5'UTR, 1 Intron, 1 Silent
+    filtered = importer_mutation_filter(msk_folder.mutations)
+    assert len(filtered) == len(msk_folder.mutations) - 8  # 4 3'Flank, 2 5'UTR, 1 Intron, 1 Silent
+    folder = importer_merges_repeated_events(filtered)[fields]
+    assert len(folder) == len(filtered) - 18  # 18 rows repeat a (sample, event) exactly
     pd.testing.assert_frame_equal(sort_frame(api, fields), sort_frame(folder, fields))
     assert set(msk_folder.mutations["entrez_gene_id"]) == {"0"}
     assert msk.tables.mutations["entrez_gene_id"].ne("0").all()

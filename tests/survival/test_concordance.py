@@ -87,3 +87,28 @@ def test_sweep_equals_every_pair(seed: int) -> None:
     assert sv.harrell_c_at_risk(time, event, risk, late) == pytest.approx(
         _quadratic(time, event, risk, late)
     )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_harrell_and_uno_equal_scikit_survival(seed: int) -> None:
+    """The O(n log n) sweeps give scikit-survival's Harrell's C exactly (integer pair counts) and
+    its Uno's C to float summation order (1e-12 relative: weights summed in another order)."""
+    from sksurv.metrics import concordance_index_censored, concordance_index_ipcw
+    from sksurv.util import Surv
+
+    from her2cohort.survival.concordance import harrell_c, uno_c
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 400))
+    time = rng.integers(1, 60, n).astype(float)
+    event = rng.random(n) < 0.5
+    risk = rng.integers(0, 8, n) * 0.25 + (rng.random(n) < 0.3) * rng.normal(size=n)
+    assert harrell_c(time, event, risk) == concordance_index_censored(event, time, risk)[0]
+    y = Surv.from_arrays(event, time)
+    for tau in (None, 40.0):
+        try:
+            want = concordance_index_ipcw(y, y, risk, tau=tau)[0]
+        except ValueError:
+            want = float("nan")
+        got = uno_c(time, event, risk, tau)
+        assert got == pytest.approx(want, rel=1e-12, nan_ok=True)

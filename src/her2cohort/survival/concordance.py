@@ -31,16 +31,16 @@ class Concordance(NamedTuple):
 TIE_RTOL = 1e-10
 
 
-def tie_ranks(values: Any, rtol: float = TIE_RTOL) -> np.ndarray:
+def tie_ranks(values: Any, rtol: float = TIE_RTOL, atol: float = 0.0) -> np.ndarray:
     """Dense integer ranks of ``values`` in which values within ``rtol`` (relative to the largest
-    magnitude, at least 1) of their sorted neighbour share a rank: ties decided the same way on
-    every machine."""
+    magnitude, at least 1) or ``atol`` of their sorted neighbour share a rank: ties decided the
+    same way on every machine."""
     v = np.asarray(values, dtype=float)
     if not len(v):
         return np.zeros(0, dtype=np.int64)
     order = np.argsort(v, kind="stable")
     scale = max(1.0, float(np.max(np.abs(v))))
-    new_group = np.diff(v[order]) > rtol * scale
+    new_group = np.diff(v[order]) > max(rtol * scale, atol)
     ranks = np.empty(len(v), dtype=np.int64)
     ranks[order] = np.concatenate([[0], np.cumsum(new_group)])
     return ranks
@@ -78,8 +78,8 @@ def harrell_c_at_risk(time: Any, event: Any, risk: Any, entry: Any = None) -> fl
 
 
 def _pair_counts(
-    t: np.ndarray, e: np.ndarray, r: np.ndarray, s: np.ndarray
-) -> tuple[int, int, int]:
+    t: np.ndarray, e: np.ndarray, r: np.ndarray, s: np.ndarray, w: np.ndarray | None = None
+) -> tuple[float, float, float]:
     """Concordant, discordant and tied comparable pairs in O(n log n).
 
     A sweep over the distinct death times u keeps the risk set {j: s_j < u <= t_j} in a Fenwick
@@ -110,8 +110,11 @@ def _pair_counts(
     ends = np.r_[starts[1:], len(deaths)]
     gone = np.zeros(len(t), dtype=bool)
     rank = r.tolist()
+    weight = None if w is None else np.asarray(w, dtype=float).tolist()
     n_in = ins = rem = 0
-    conc = disc = tied = 0
+    conc: float = 0
+    disc: float = 0
+    tied: float = 0
     for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
         u = t[deaths[lo]]
         while ins < len(t) and s[by_entry[ins]] < u:
@@ -133,14 +136,61 @@ def _pair_counts(
             gone[j] = True
         for j in group:
             less, upto = below(rank[j]), below(rank[j] + 1)
-            conc += less
-            tied += upto - less
-            disc += n_in - upto
+            if weight is None:
+                conc += less
+                tied += upto - less
+                disc += n_in - upto
+            else:
+                conc += weight[j] * less
+                tied += weight[j] * (upto - less)
+                disc += weight[j] * (n_in - upto)
     return conc, disc, tied
 
 
+#: scikit-survival's tolerance for tied risks (absolute), kept so Harrell's and Uno's C are its
+SKSURV_TIED_TOL = 1e-8
+
+
+def harrell_c(time: Any, event: Any, risk: Any) -> float:
+    """Harrell's C as scikit-survival's ``concordance_index_censored`` (risks within 1e-8 tied),
+    in O(n log n) (scikit-survival compares each death with every later patient)."""
+    t = np.asarray(time, dtype=float)
+    conc, disc, tied = _pair_counts(
+        t,
+        np.asarray(event).astype(bool),
+        tie_ranks(risk, rtol=0.0, atol=SKSURV_TIED_TOL),
+        entry_array(None, len(t)),
+    )
+    total = conc + disc + tied
+    return float((conc + 0.5 * tied) / total) if total else float("nan")
+
+
+def uno_c(time: Any, event: Any, risk: Any, tau: float | None) -> float:
+    """Uno's C (IPCW) as scikit-survival's ``concordance_index_ipcw`` with train = test, in
+    O(n log n): the same weights (1 / G(t)^2 of the censoring KM, 0 from ``tau`` on), the same
+    pairs. NaN where the censoring survival is 0 at a death time (scikit-survival's ValueError)."""
+    from sksurv.nonparametric import CensoringDistributionEstimator
+    from sksurv.util import Surv
+
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event).astype(bool)
+    y = Surv.from_arrays(e, t)
+    keep = np.ones(len(t), dtype=bool) if tau is None else t < tau
+    try:
+        cens = CensoringDistributionEstimator().fit(y)
+        ipcw = np.zeros(len(t))
+        ipcw[keep] = cens.predict_ipcw(y[keep])
+    except ValueError:
+        return float("nan")
+    ranks = tie_ranks(risk, rtol=0.0, atol=SKSURV_TIED_TOL)
+    conc, disc, tied = _pair_counts(t, e, ranks, entry_array(None, len(t)), np.square(ipcw))
+    total = conc + disc + tied
+    return float((conc + 0.5 * tied) / total) if total else float("nan")
+
+
 def concordance(fit: CoxFit, tau: float | None) -> Concordance:
-    """Harrell's C and Uno's C (scikit-survival) of a fit's linear predictor (entry ignored).
+    """Harrell's C and Uno's C (scikit-survival's definitions) of a fit's linear predictor
+    (entry ignored).
 
     Parameters
     ----------
@@ -152,17 +202,7 @@ def concordance(fit: CoxFit, tau: float | None) -> Concordance:
     Returns
     -------
     Concordance
-        Uno's C is NaN where scikit-survival cannot compute it (e.g. censoring survival of 0).
+        Uno's C is NaN where it cannot be computed (e.g. censoring survival of 0).
     """
-    from sksurv.metrics import concordance_index_censored, concordance_index_ipcw
-    from sksurv.util import Surv
-
     risk = fit.linear_predictor
-    ev = fit.event.astype(bool)
-    harrell = float(concordance_index_censored(ev, fit.time, risk)[0])
-    y = Surv.from_arrays(ev, fit.time)
-    try:
-        uno = float(concordance_index_ipcw(y, y, risk, tau=tau)[0])
-    except ValueError:
-        uno = float("nan")
-    return Concordance(harrell, uno)
+    return Concordance(harrell_c(fit.time, fit.event, risk), uno_c(fit.time, fit.event, risk, tau))

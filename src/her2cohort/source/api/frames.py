@@ -169,6 +169,72 @@ def sv_frame(records: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SV_COLUMNS).astype("string")
 
 
+#: (sample list id suffix, category) of the samples profiled for structural variants
+SV_SAMPLE_LIST = ("_sv", "all_cases_with_sv_data")
+
+
+def sv_panel_data(
+    panel_data: Sequence[Mapping[str, Any]],
+    chosen: Mapping[str, str],
+    svs: Sequence[Mapping[str, Any]],
+    lists: Sequence[Mapping[str, Any]],
+    sample_ids: Sequence[str],
+    study_id: str,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Gene panel data with the SV profile's rows replaced when they only mean "has an SV row".
+
+    cBioPortal's importer marks a sample SV-profiled only if it has an SV row (with the meta
+    file's ``gene_panel``, if any), unless the gene panel matrix has a column for the SV
+    profile. When the samples marked profiled are exactly those with SVs, "not profiled" says
+    nothing about the assay, and reading it as such would turn every sample without a fusion
+    into "not profiled" instead of unaltered. The SV coverage is then taken the way the folder
+    reader takes it from the files: the mutation profile's panel assignments (fusions called
+    from the same targeted assay) if it has any, else the study's ``_sv`` sample list, else
+    every sample (whole genome / exome).
+
+    Returns
+    -------
+    tuple of (list of dict, str or None)
+        The gene panel data to use and a note saying where SV coverage came from, or the
+        records unchanged and None when the portal's SV rows carry information.
+    """
+    rows = [dict(r) for r in panel_data]
+    sv = chosen.get("structural_variants")
+    if sv is None:
+        return rows, None
+    marked = {str(r["sampleId"]) for r in rows if r["molecularProfileId"] == sv and r["profiled"]}
+    if marked != {str(r["sampleId"]) for r in svs}:
+        return rows, None
+    mutation = chosen.get("mutations")
+    on_panels = [
+        r
+        for r in rows
+        if r["molecularProfileId"] == mutation and r.get("profiled") and r.get("genePanelId")
+    ]
+    suffix, category = SV_SAMPLE_LIST
+    sv_list = next(
+        (
+            sl
+            for sl in lists
+            if sl["sampleListId"] == study_id + suffix or sl.get("category") == category
+        ),
+        None,
+    )
+    if on_panels:
+        covered = [{**r, "molecularProfileId": sv} for r in on_panels]
+        source = "the mutation profile's panels (same targeted assay)"
+    else:
+        ids = sv_list.get("sampleIds") or [] if sv_list is not None else sample_ids
+        covered = [{"sampleId": s, "molecularProfileId": sv, "profiled": True} for s in ids]
+        source = f"sample list {sv_list['sampleListId']}" if sv_list is not None else "every sample"
+    kept = [r for r in rows if r["molecularProfileId"] != sv]
+    note = (
+        f"SV profiling taken from {source}: the portal marks a sample SV-profiled only if it "
+        f"has an SV row ({len(marked)} of {len(sample_ids)} samples)"
+    )
+    return [*kept, *covered], note
+
+
 def profiles_frame(
     panel_data: Sequence[Mapping[str, Any]], kind_of: Mapping[str, str]
 ) -> pd.DataFrame:

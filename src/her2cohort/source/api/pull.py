@@ -12,6 +12,7 @@ import requests
 from her2cohort.source.api.client import DEFAULT_TIMEOUT, CBioPortalClient
 from her2cohort.source.api.endpoints import (
     CNA_EVENT_TYPE,
+    LIST_PAGE_SIZE,
     PanelRecords,
     fetch_attributes,
     fetch_cases,
@@ -34,6 +35,7 @@ from her2cohort.source.api.frames import (
     profiles_frame,
     study_meta,
     sv_frame,
+    sv_panel_data,
 )
 from her2cohort.source.api.steps import Pull
 from her2cohort.source.progress import Progress, reporter
@@ -43,7 +45,8 @@ from her2cohort.source.tables import StudyTables, missing_panels_note
 log = logging.getLogger("her2cohort.source.api")
 
 TOKEN_ENV = "CBIOPORTAL_TOKEN"
-DEFAULT_PAGE_SIZE = 100_000
+#: rows asked for per page: the portal's maximum, so that every paged table comes in one page
+DEFAULT_PAGE_SIZE = LIST_PAGE_SIZE
 #: attributes the portal computes at import time (not in the study's files)
 DERIVED_ATTRIBUTES = ("SAMPLE_COUNT", "MUTATION_COUNT", "FRACTION_GENOME_ALTERED")
 CNA_NOTE = (
@@ -98,7 +101,7 @@ def run_pull(pull: Pull) -> StudyTables:
     cases = fetch_cases(pull)
     study_samples = set(cases.sample_ids)
     attrs = fetch_attributes(pull)
-    clinical = fetch_clinical(pull, study_samples)
+    clinical = fetch_clinical(pull, cases)
 
     mutations: list[dict[str, Any]] = []
     if "mutations" in chosen:
@@ -115,6 +118,11 @@ def run_pull(pull: Pull) -> StudyTables:
         panels = fetch_panels(pull, list(chosen.values()), study_samples)
         if panels.unknown:
             notes.append(missing_panels_note(panels.unknown))
+    panel_data, sv_note = sv_panel_data(
+        panels.data, chosen, svs, cases.lists, cases.sample_ids, pull.study_id
+    )
+    if sv_note:
+        notes.append(sv_note)
     symbols = fetch_missing_symbols(pull, [*mutations, *cna])
 
     derived = sorted({str(a["clinicalAttributeId"]) for a in attrs} & set(DERIVED_ATTRIBUTES))
@@ -148,7 +156,7 @@ def run_pull(pull: Pull) -> StudyTables:
         mutations=mutations_frame(mutations, symbols),
         cna=cna_frame(cna, symbols),
         sv=sv_frame(svs),
-        profiles=profiles_frame(panels.data, kind_of),
+        profiles=profiles_frame(panel_data, kind_of),
         gene_panels=gene_panels_frame(panels.panels),
         case_lists=case_lists_frame(cases.lists),
         meta={

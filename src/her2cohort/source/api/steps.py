@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from her2cohort.source.api.client import CBioPortalClient
 from her2cohort.source.api.spec import ApiError, ApiResponse
-from her2cohort.source.api.validate import expect_list, require_fields, require_total
+from her2cohort.source.api.validate import expect_list, require_fields
 
 
 class Records(NamedTuple):
@@ -25,21 +25,6 @@ class Records(NamedTuple):
 
     resp: ApiResponse
     rows: list[dict[str, Any]]
-
-
-class Pages(NamedTuple):
-    """All pages of a paged endpoint.
-
-    Attributes
-    ----------
-    rows : list of dict
-        The rows of every page, in order.
-    responses : list of ApiResponse
-        One response per page, in order.
-    """
-
-    rows: list[dict[str, Any]]
-    responses: list[ApiResponse]
 
 
 @dataclass
@@ -100,42 +85,38 @@ class Pull:
         self.validated(resp, partial(require_fields, resp, rows, fields))
         return Records(resp, rows)
 
-    def paged(
+    def one_page(
         self,
         what: str,
         method: str,
         path: str,
         params: Mapping[str, Any],
-        body: Any,
-        total: int | None,
-    ) -> Pages:
-        """Every page of a paged endpoint, until a short page or `total` rows (if known).
+        body: Any = None,
+    ) -> Records:
+        """Page 0 of a paged endpoint, `page_size` rows long (default: the portal's maximum).
 
-        Raises
-        ------
-        ApiError
-            If the rows received differ from `total`; every page is then dropped from the cache.
+        Paged queries are not in a stable order on a real portal (see the package docstring),
+        so a pull never asks for page 1: an answer shorter than the page size is the whole
+        result (the portal validates ``pageSize <= 10,000,000`` and honours it), and a full page
+        makes the caller split the query instead (:meth:`fits`).
         """
-        rows: list[dict[str, Any]] = []
-        responses = []
-        page = 0
-        while True:
-            resp = self.call(
-                what, method, path, {**params, "pageSize": self.page_size, "pageNumber": page}, body
-            )
-            responses.append(resp)
-            batch = expect_list(resp)
-            rows.extend(batch)
-            if len(batch) < self.page_size or (total is not None and len(rows) >= total):
-                break
-            page += 1
+        resp = self.call(
+            what, method, path, {**params, "pageSize": self.page_size, "pageNumber": 0}, body
+        )
+        return Records(resp, expect_list(resp))
+
+    def fits(self, rows: Sequence[Any]) -> bool:
+        """Whether an answer of `rows` from :meth:`one_page` is provably the whole result."""
+        return len(rows) < self.page_size
+
+    def validated_all(self, responses: Sequence[ApiResponse], check: Callable[[], None]) -> None:
+        """Like :meth:`validated` for a check over several responses: on failure drop them all."""
         try:
-            require_total(responses[-1].endpoint, total, len(rows))
+            check()
         except ApiError:
-            for r in responses:
-                self.client.forget(r)
+            for resp in responses:
+                self.client.forget(resp)
             raise
-        return Pages(rows, responses)
 
     def meta_count(
         self, what: str, method: str, path: str, params: Mapping[str, Any], body: Any
