@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-import polars as pl
 
 from her2cohort.errors import DataError
 from her2cohort.io import (
@@ -19,6 +17,7 @@ from her2cohort.io import (
     read_tsv_strings,
     split_comment_header,
 )
+from her2cohort.source.folder.cna_tokens import parse_cells
 from her2cohort.source.tables import CNA_COLUMNS, MUTATION_COLUMNS
 
 #: one logger for the whole folder source (its name predates the split into modules)
@@ -77,64 +76,58 @@ def read_maf(path: Path) -> pd.DataFrame:
 def read_cna_matrix(path: Path) -> CnaMatrix:
     """Read a discrete CNA gene x sample matrix into long form (non-zero calls only).
 
-    Returns ``(calls, samples, warnings)`` (see :class:`CnaMatrix`). polars parses the numbers
-    straight into float32 columns; np.nonzero on the genes x samples array finds the calls, so
-    nothing is looped over, no string is made per cell and no long table of every cell exists
-    (200,000 samples x 500 genes: benchmarks/). sample_id and gene come back as categoricals.
+    Returns ``(calls, samples, warnings)`` (see :class:`CnaMatrix`). The cells are tokenised with
+    numpy (:mod:`.cna_tokens`): no column object per sample, no string per cell and no long table
+    of every cell, so a 200,000-sample x 500-gene matrix stays well under 1 GB (benchmarks/).
+    sample_id and gene come back as categoricals.
     """
     comments, body = split_comment_header(read_normalized_bytes(path))
     header = header_columns(body, path)
     check_field_counts(body, path, len(comments) + 1)
     if "Hugo_Symbol" not in header:
         raise DataError(f"{path}: discrete CNA matrix has no Hugo_Symbol column")
-    samples = [c for c in header if c not in CNA_ID_COLUMNS]
-    schema = {c: (pl.Utf8 if c in CNA_ID_COLUMNS else pl.Float32) for c in header}
-    try:
-        wide = pl.read_csv(
-            io.BytesIO(body),
-            separator="\t",
-            schema=schema,
-            has_header=True,
-            null_values=["NA", "", "NaN", "nan"],
-            quote_char=None,
+    first_value = next((i for i, c in enumerate(header) if c not in CNA_ID_COLUMNS), len(header))
+    if any(c in CNA_ID_COLUMNS for c in header[first_value:]):
+        raise DataError(
+            f"{path}: the gene id columns ({', '.join(CNA_ID_COLUMNS)}) must come first"
         )
-    except pl.exceptions.PolarsError:
-        _raise_bad_cna_cell(path, body, samples)
-        raise
+    samples = header[first_value:]
+    newline = body.find(b"\n")
+    cells = parse_cells(body[newline + 1 :] if newline >= 0 else b"", first_value, len(header))
+    genes = [ids[header.index("Hugo_Symbol")] for ids in cells.id_fields]
+    allowed = np.isin(cells.value, np.array(sorted(CNA_ALLOWED)))
+    if cells.bad is not None or not allowed.all():
+        if cells.bad is not None:
+            row, col, token = cells.bad
+        else:
+            i = int(np.argmin(allowed))
+            row, col, token = int(cells.row[i]), int(cells.col[i]), f"{cells.value[i]:g}"
+        raise DataError(
+            f"{path}: column {samples[col]}, gene {genes[row]}: discrete CNA value '{token}' is not "
+            f"one of -2, -1.5, -1, 0, 1, 2, NA ({cells.n_bad + int((~allowed).sum())} such cells)"
+        )
     # A gene on several rows: the first row is the gene's call, the later rows are dropped whole
-    # (before zeros are, so a later non-zero row never overrides a first row of 0).
-    genes = wide.get_column("Hugo_Symbol").str.strip_chars()
+    # (a later non-zero row never overrides a first row of 0).
+    gene_names = np.asarray(genes, dtype=object)
+    first = ~pd.Series(gene_names).duplicated().to_numpy()
     warnings = []
-    if genes.is_duplicated().any():
-        dropped = genes.filter(~genes.is_first_distinct())
-        names = ", ".join(sorted(set(dropped.to_list()))[:10])
+    if not first.all():
+        dropped = gene_names[~first]
+        names = ", ".join(sorted(set(dropped.tolist()))[:10])
         warnings.append(
-            f"{path.name}: {dropped.len()} duplicated gene row(s) dropped, the first row of each "
+            f"{path.name}: {len(dropped)} duplicated gene row(s) dropped, the first row of each "
             f"gene kept ({names})"
         )
         log.warning("%s", warnings[-1])
-        keep = genes.is_first_distinct()
-        wide, genes = wide.filter(keep), genes.filter(keep)
-    # genes x samples float32 array; the non-zero, non-NA cells in sample-major order (as the
-    # matrix is read column by column), ids as categoricals: no string per cell, no long copy
-    values = wide.select(samples).to_numpy().T if samples else np.zeros((0, wide.height))
-    col, row = np.nonzero((values != 0) & ~np.isnan(values))
-    calls = values[col, row]
-    del values, wide
-    bad = ~np.isin(calls, np.array(sorted(CNA_ALLOWED), dtype=calls.dtype))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise DataError(
-            f"{path}: column {samples[col[i]]}, gene {genes[int(row[i])]}: discrete CNA value "
-            f"'{float(calls[i]):g}' is not one of -2, -1.5, -1, 0, 1, 2, NA ({int(bad.sum())} such "
-            "cells)"
-        )
-    gene_names = np.asarray(genes.to_list(), dtype=object)
+    keep = first[cells.row] if len(gene_names) else np.zeros(0, dtype=bool)
+    row, col, value = cells.row[keep], cells.col[keep], cells.value[keep]
+    order = np.lexsort((row, col))  # sample-major, as the matrix reads column by column
+    row, col, value = row[order], col[order], value[order]
     out = pd.DataFrame(
         {
             "sample_id": _appearance_categorical(np.asarray(samples, dtype=object), col),
             "gene": _appearance_categorical(gene_names, row),
-            "value": calls.astype(np.float64),
+            "value": value.astype(np.float64),
         }
     )
     return CnaMatrix(out[CNA_COLUMNS], samples, warnings)
@@ -147,18 +140,3 @@ def _appearance_categorical(names: np.ndarray, codes: np.ndarray) -> pd.Categori
     remap = np.empty(len(names), dtype=np.int64)
     remap[by_appearance] = np.arange(len(by_appearance))
     return pd.Categorical.from_codes(remap[codes], categories=pd.Index(names[by_appearance]))
-
-
-def _raise_bad_cna_cell(path: Path, body: bytes, samples: list[str]) -> None:
-    """Find the first non-numeric cell of a CNA matrix and raise a DataError naming it."""
-    wide = pl.read_csv(io.BytesIO(body), separator="\t", infer_schema=False, quote_char=None)
-    for col in samples:
-        raw = wide.get_column(col).str.strip_chars()
-        num = raw.cast(pl.Float64, strict=False)
-        bad = raw.is_not_null() & ~raw.is_in(["", "NA", "NaN", "nan"]) & num.is_null()
-        if bad.any():
-            row = int(bad.arg_true()[0])
-            raise DataError(
-                f"{path}: column {col}, gene {wide.get_column('Hugo_Symbol')[row]}: discrete CNA value "
-                f"{raw[row]!r} is not one of -2, -1.5, -1, 0, 1, 2, NA"
-            )
