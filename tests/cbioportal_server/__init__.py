@@ -52,9 +52,11 @@ from cbioportal_server.importer import (
 from cbioportal_server.model import StudyModel, load_model
 from cbioportal_server.routes import Api
 from cbioportal_server.server import local_server, make_handler, serve_study
+from cbioportal_server.synthetic_study import MAX_MUTATIONS_PER_SAMPLE, write_synthetic_study
 from cbioportal_server.tiny_study import TINY_SAMPLES, write_tiny_study
 
 __all__ = [
+    "MAX_MUTATIONS_PER_SAMPLE",
     "MISSING_CLINICAL",
     "TINY_SAMPLES",
     "Api",
@@ -73,5 +75,6 @@ __all__ = [
     "make_handler",
     "serve_study",
     "unique_key",
+    "write_synthetic_study",
     "write_tiny_study",
 ]

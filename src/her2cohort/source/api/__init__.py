@@ -74,6 +74,7 @@ from her2cohort.source.api.client import (
     DEFAULT_TIMEOUT,
     KEPT_HEADERS,
     RETRY_STATUSES,
+    TOKEN_ENV,
     USER_AGENT,
     CBioPortalClient,
     backoff_delay,
@@ -87,6 +88,7 @@ from her2cohort.source.api.endpoints import (
     SAMPLE_LIST_FOR,
     pick_profiles,
     pick_sample_list,
+    sample_scope,
 )
 from her2cohort.source.api.frames import (
     attributes_frame,
@@ -100,11 +102,11 @@ from her2cohort.source.api.frames import (
     profiles_frame,
     study_meta,
     sv_frame,
+    sv_panel_data,
 )
 from her2cohort.source.api.pull import (
     DEFAULT_PAGE_SIZE,
     DERIVED_ATTRIBUTES,
-    TOKEN_ENV,
     fetch_study,
 )
 from her2cohort.source.api.spec import (
@@ -116,11 +118,14 @@ from her2cohort.source.api.spec import (
     redact_url,
 )
 from her2cohort.source.api.validate import (
+    clinical_key,
     expect_list,
     expect_object,
+    mutation_key,
     require_fields,
     require_members,
     require_total,
+    require_unique,
 )
 
 __all__ = [
@@ -147,6 +152,7 @@ __all__ = [
     "cache_key",
     "case_lists_frame",
     "clinical_frame",
+    "clinical_key",
     "cna_frame",
     "expect_list",
     "expect_object",
@@ -155,6 +161,7 @@ __all__ = [
     "gene_symbol",
     "make_spec",
     "missing_symbols",
+    "mutation_key",
     "mutations_frame",
     "parse_retry_after",
     "pick_profiles",
@@ -164,6 +171,9 @@ __all__ = [
     "require_fields",
     "require_members",
     "require_total",
+    "require_unique",
+    "sample_scope",
     "study_meta",
     "sv_frame",
+    "sv_panel_data",
 ]

@@ -29,6 +29,8 @@ from her2cohort.source.api.spec import (
 log = logging.getLogger("her2cohort.source.api")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: where a pull takes the Data Access Token from when none is passed
+TOKEN_ENV = "CBIOPORTAL_TOKEN"
 DEFAULT_TIMEOUT = (10.0, 300.0)
 USER_AGENT = "her2cohort (python-requests; cBioPortal study pull)"
 KEPT_HEADERS = ("total-count", "sample-count", "x-total-count", "content-type")
@@ -236,6 +238,12 @@ class CBioPortalClient:
                     retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 elif status >= 400:
                     message = self._redact(_error_message(resp))
+                    if status == 401 and not message:  # the portal's token filter: no body
+                        message = (
+                            " (the Data Access Token was refused: wrong or expired?)"
+                            if self._token
+                            else f" (this portal needs a Data Access Token: set {TOKEN_ENV})"
+                        )
                     raise ApiError(spec.endpoint, status_text + message, status)
                 else:
                     try:

@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from her2cohort.source.api.client import DEFAULT_TIMEOUT, CBioPortalClient
+from her2cohort.source.api.client import DEFAULT_TIMEOUT, TOKEN_ENV, CBioPortalClient
 from her2cohort.source.api.endpoints import (
     CNA_EVENT_TYPE,
     LIST_PAGE_SIZE,
@@ -44,7 +44,6 @@ from her2cohort.source.tables import StudyTables, missing_panels_note
 #: one logger for the whole API source (its name predates the split into modules)
 log = logging.getLogger("her2cohort.source.api")
 
-TOKEN_ENV = "CBIOPORTAL_TOKEN"
 #: rows asked for per page: the portal's maximum, so that every paged table comes in one page
 DEFAULT_PAGE_SIZE = LIST_PAGE_SIZE
 #: attributes the portal computes at import time (not in the study's files)
@@ -73,6 +72,8 @@ def fetch_study(
     `token` defaults to the CBIOPORTAL_TOKEN environment variable. `backoff` is the first retry
     delay in seconds (doubling per attempt) unless the server sends Retry-After.
     """
+    if not 1 <= page_size <= LIST_PAGE_SIZE:
+        raise ValueError(f"page_size must be between 1 and {LIST_PAGE_SIZE}, not {page_size}")
     if token is None:
         token = os.environ.get(TOKEN_ENV) or None
     report = reporter(log, progress)
