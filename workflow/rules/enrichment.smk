@@ -15,7 +15,7 @@ rule alteration_matrix:
         "logs/benchmarks/alteration_matrix/{cohort}.tsv"
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=3000,
         runtime=15,
     conda:
         CONDA_ENV

@@ -28,7 +28,7 @@ rule figures_her2:
         label=cohort_label,
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=1200,
         runtime=10,
     conda:
         CONDA_ENV
@@ -66,7 +66,7 @@ rule figures_enrichment:
         published=lambda wc: wc.ruleset == config["enrichment"]["published_ruleset"],
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=500,
         runtime=10,
     conda:
         CONDA_ENV
@@ -96,7 +96,7 @@ rule figures_oncoprint:
         ruleset=DEFAULT_RULESET,
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=600,
         runtime=10,
     conda:
         CONDA_ENV

@@ -17,7 +17,7 @@ rule clinical:
         cohort=cohort_config,
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=1400,
         runtime=10,
     conda:
         CONDA_ENV
@@ -46,7 +46,7 @@ rule harmonize_her2:
         default=DEFAULT_RULESET,
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=1500,
         runtime=10,
     conda:
         CONDA_ENV

@@ -16,7 +16,7 @@ rule import_study:
     localrule: config["source"] in ("api", "datahub", "auto")
     threads: 1
     resources:
-        mem_mb=2000,
+        mem_mb=1600,
         runtime=30,
     conda:
         CONDA_ENV

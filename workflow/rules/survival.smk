@@ -27,7 +27,7 @@ rule survival_tables:
         settings=survival_settings,
     threads: 1
     resources:
-        mem_mb=1500,
+        mem_mb=1600,
         runtime=15,
     conda:
         CONDA_ENV
@@ -64,7 +64,7 @@ rule survival_figures:
         settings=survival_settings,
     threads: 1
     resources:
-        mem_mb=1500,
+        mem_mb=500,
         runtime=10,
     conda:
         CONDA_ENV
@@ -94,7 +94,7 @@ rule survival_summary:
     localrule: True
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=500,
         runtime=5,
     conda:
         CONDA_ENV
