@@ -27,7 +27,12 @@ ISH_CUT_DEFAULTS: Mapping[str, float] = {
     "ish_ratio_cut": 2.0,
     "ish_cn_low": 4.0,
     "ish_cn_high": 6.0,
+    # an average HER2 copy number above this with a ratio below the cut is implausible as copies
+    # per cell (TCGA reports total signal counts there, e.g. 79 with ratio 1.1)
+    "ish_cn_max_per_cell": 20.0,
 }
+#: what decides amplification when the ASCO/CAP group and the reported ISH status disagree
+ISH_CONFLICT_OPTIONS: tuple[str, ...] = ("status", "group")
 #: the 0-1+ assignment of each rule set unless the configuration says otherwise
 #: (``ihc_only`` follows the published table, where 0-1+ is HER2-low)
 ZERO_ONE_DEFAULTS: Mapping[str, str] = {"ihc_only": "low", "asco_cap_2018": "zero"}
@@ -35,13 +40,17 @@ ZERO_ONE_DEFAULTS: Mapping[str, str] = {"ihc_only": "low", "asco_cap_2018": "zer
 
 @dataclass(frozen=True)
 class IshCuts:
-    """ASCO/CAP 2018 dual-probe ISH thresholds."""
+    """ASCO/CAP 2018 dual-probe ISH thresholds, the copy-number plausibility limit, and which of
+    the group and the reported status wins when they disagree (``group``: the ASCO/CAP 2018
+    group, the rule set's definition; ``status``: the reported one). Disagreements are flagged."""
 
     ish_ratio_cut: float = ISH_CUT_DEFAULTS["ish_ratio_cut"]
     ish_cn_low: float = ISH_CUT_DEFAULTS["ish_cn_low"]
     ish_cn_high: float = ISH_CUT_DEFAULTS["ish_cn_high"]
+    ish_cn_max_per_cell: float = ISH_CUT_DEFAULTS["ish_cn_max_per_cell"]
+    ish_conflict: str = "group"
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -63,7 +72,10 @@ def resolve_rulesets(her2: Mapping[str, Any]) -> dict[str, RulesetSettings]:
     ``her2.zero_one_plus`` maps rule set -> assignment; a rule set it does not name takes
     :data:`ZERO_ONE_DEFAULTS`.
     """
-    cuts = IshCuts(**{k: float(her2.get(k, v)) for k, v in ISH_CUT_DEFAULTS.items()})
+    cuts = IshCuts(
+        **{k: float(her2.get(k, v)) for k, v in ISH_CUT_DEFAULTS.items()},
+        ish_conflict=str(her2.get("ish_conflict", "group")),
+    )
     zero_one = {**ZERO_ONE_DEFAULTS, **(her2.get("zero_one_plus") or {})}
     return {r: RulesetSettings(r, str(zero_one[r]), cuts) for r in her2["rules"]}
 
@@ -80,4 +92,5 @@ def schema_defs() -> dict[str, Any]:
         "zero_one_plus": {"enum": list(ZERO_ONE_OPTIONS)},
         "tissue": {"enum": list(TISSUES)},
         "her2_category": {"enum": list(CATEGORIES)},
+        "ish_conflict": {"enum": list(ISH_CONFLICT_OPTIONS)},
     }

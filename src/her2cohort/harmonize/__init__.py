@@ -24,7 +24,7 @@ except ``0-1+``, whose assignment (zero / low / unknown) is a configuration opti
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pandas as pd
@@ -104,7 +104,8 @@ class HarmonizedCohort:
 
 
 def _cuts(settings: Mapping[str, Any]) -> IshCuts:
-    return IshCuts(settings["ish_ratio_cut"], settings["ish_cn_low"], settings["ish_cn_high"])
+    names = [f.name for f in fields(IshCuts)]
+    return IshCuts(**{k: settings[k] for k in names})
 
 
 def harmonize_cohort(

@@ -10,24 +10,28 @@ import numpy as np
 import pandas as pd
 
 from her2cohort.harmonize.parse import (
+    CopyNumberParse,
     IhcParse,
     IshStatusParse,
     IshValueParse,
+    parse_copy_number,
     parse_ihc,
     parse_ish_status,
     parse_ish_value,
 )
 from her2cohort.terms import CATEGORIES
 
-Parser = Callable[[Any], IhcParse | IshStatusParse | IshValueParse]
+Parser = Callable[[Any], IhcParse | IshStatusParse | IshValueParse | CopyNumberParse]
 
 AUDIT_FIELDS: dict[str, Parser] = {
     "her2_ihc": parse_ihc,
     "her2_ish_status": parse_ish_status,
     "her2_ish_ratio": parse_ish_value,
+    "her2_ish_copy_number": parse_copy_number,
     "primary_her2_ihc": parse_ihc,
     "primary_her2_ish_status": parse_ish_status,
     "primary_her2_ish_ratio": parse_ish_value,
+    "primary_her2_ish_copy_number": parse_copy_number,
 }
 
 

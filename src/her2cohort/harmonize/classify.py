@@ -25,14 +25,31 @@ def ish_group(ratio: float, cn: float, cuts: IshCuts | None = None) -> float:
 
 def _amplification(
     parsed: pd.DataFrame, ihc_eff: pd.Series, cuts: IshCuts
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Return (ISH group, amplified True/False/NA, basis) per row."""
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Return (ISH group, amplified True/False/NA, basis, flag) per row.
+
+    The ASCO/CAP 2018 group comes from ratio and average copy number; a copy number above
+    ``ish_cn_max_per_cell`` with a ratio below the cut is implausible as copies per cell (a total
+    signal count) and not used. Where the group and the reported ISH status disagree, the
+    ``ish_conflict`` setting decides (default: the reported status) and the row is flagged.
+    """
     usable = (parsed["ish_parse_status"] == "parsed") & ~parsed["ish_implausible"].fillna(
         False
     ).astype(bool)
     ratio = parsed["ish_ratio"].where(usable).astype(float)
     cn = parsed["ish_copy_number"].where(usable).astype(float)
     rc, lo, hi = cuts.ish_ratio_cut, cuts.ish_cn_low, cuts.ish_cn_high
+    flag = pd.Series("", index=parsed.index, dtype="string")
+    odd_cn = (cn > cuts.ish_cn_max_per_cell) & (ratio < rc)
+    if odd_cn.any():
+        flag[odd_cn] = (
+            "copy number "
+            + cn[odd_cn].map("{:g}".format).astype("string")
+            + " with ratio "
+            + ratio[odd_cn].map("{:g}".format).astype("string")
+            + " is implausible as copies per cell: not used"
+        )
+    cn = cn.where(~odd_cn)
     group = pd.Series(
         np.select(
             [ratio.isna() | cn.isna(), ratio >= rc, cn >= hi, cn >= lo],
@@ -53,7 +70,18 @@ def _amplification(
     amp[has_group & group.isin([2, 4, 5])] = False
     amp[has_group & (group == 3)] = ihc_eff[has_group & (group == 3)] >= 2
     basis[has_group] = "ISH group " + group[has_group].astype(int).astype(str)
-    return group, amp, basis
+    reported = status.map({"positive": True, "negative": False}).astype("boolean")
+    conflict = (has_group & (amp != reported)).fillna(False).astype(bool)
+    if conflict.any():
+        said = "ISH group " + group[conflict].astype(int).astype(str) + " disagrees with the "
+        said += "reported status " + status[conflict].astype(str)
+        if cuts.ish_conflict == "status":
+            amp[conflict] = reported[conflict].astype(bool)
+            basis[conflict] = "ISH status " + status[conflict].astype(str) + " (" + said + ")"
+            flag[conflict] = said + ": reported status used"
+        else:
+            flag[conflict] = said + ": group used"
+    return group, amp, basis, flag
 
 
 def _effective_ihc(parsed: pd.DataFrame, zero_one: str) -> pd.Series:
@@ -85,7 +113,7 @@ def classify(
     category = np.full(n, "unknown", dtype=object)
     reason = np.full(n, "", dtype=object)
     discordant = np.zeros(n, dtype=bool)
-    group, amp, basis = _amplification(parsed, eff, cuts)
+    group, amp, basis, flag = _amplification(parsed, eff, cuts)
     no_ihc = (ihc_state != "parsed").to_numpy()
     z1_unknown = ((score == "0-1+") & eff.isna()).to_numpy()
     reason[no_ihc] = "no IHC score (" + ihc_state[no_ihc].astype(str) + ")"
@@ -125,6 +153,14 @@ def classify(
             category[cond] = cat
             reason[cond] = why[cond]
         discordant = (e <= 1) & is_amp
+        three_not_amp = (e == 3) & not_amp  # IHC 3+ decides; the negative ISH is worth a look
+        if three_not_amp.any():
+            flag = flag.copy()
+            note = "IHC 3+ with ISH not amplified (" + b[three_not_amp] + "): IHC 3+ decides"
+            old = flag.to_numpy(dtype=object)[three_not_amp]
+            flag.iloc[np.flatnonzero(three_not_amp)] = [
+                f"{o}; {n}" if o else n for o, n in zip(old, note, strict=True)
+            ]
         if her2_status is not None:
             hs = her2_status.fillna("").to_numpy()
             no_info = no_ihc & ~is_amp & ~not_amp
@@ -139,6 +175,7 @@ def classify(
         {
             "ish_group": group.to_numpy(),
             "ish_amplified": amp.to_numpy(dtype=object),
+            "ish_flag": flag.to_numpy(dtype=object),
             "her2_category": category,
             "reason": reason,
             "discordant": discordant,

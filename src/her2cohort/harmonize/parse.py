@@ -25,8 +25,8 @@ MISSING_TOKENS = {
     "unk",
     "[not available]",
 }
-NOT_DONE_TOKENS = {"not applicable", "not done", "not performed", "nd"}
-FAILED_TOKENS = {"test failure", "failed", "failure", "msk failed"}
+NOT_DONE_TOKENS = {"not applicable", "not done", "not performed", "nd", "[not evaluated]"}
+FAILED_TOKENS = {"test failure", "failed", "failure", "msk failed", "indeterminate"}
 
 _NUM = r"(\d+(?:\.\d+)?)"
 
@@ -114,6 +114,8 @@ class IshStatusParse:
 
 
 ISH_STATUS_WORDS = {
+    "indeterminate": "failed",
+    "[not evaluated]": "not_done",
     "positive": "positive",
     "amplified": "positive",
     "negative": "negative",
@@ -229,6 +231,38 @@ def _parse_column(values: pd.Series, parser: Any, prefix: str) -> pd.DataFrame:
     return out
 
 
+@dataclass(frozen=True)
+class CopyNumberParse:
+    parse_status: str  # parsed | missing | not_done | failed | bound | text | unparsed
+    copy_number: float = np.nan
+    note: str | None = None
+
+
+def parse_copy_number(raw: Any) -> CopyNumberParse:
+    """Parse a separate average HER2 copy-number field ('4.8', '79', '>6.0', 'not amplified').
+
+    Only a plain number is used for the ASCO/CAP 2018 group; a bound ('>6.0', '<4.0') or a word
+    ('not amplified') is listed in the audit as such and not used, never coerced.
+    """
+    if raw is None or raw is pd.NA or (isinstance(raw, float) and np.isnan(raw)):
+        return CopyNumberParse("missing")
+    text = str(raw).strip()
+    low = text.lower()
+    if low in MISSING_TOKENS:
+        return CopyNumberParse("missing")
+    if low in NOT_DONE_TOKENS:
+        return CopyNumberParse("not_done", note=text)
+    if low in FAILED_TOKENS:
+        return CopyNumberParse("failed", note=text)
+    if re.fullmatch(_NUM, text):
+        return CopyNumberParse("parsed", float(text))
+    if re.fullmatch(rf"[<>]=?\s*{_NUM}", text):
+        return CopyNumberParse("bound", note=f"bound {text!r}: not used for the ISH group")
+    if low in ISH_STATUS_WORDS:
+        return CopyNumberParse("text", note=f"a status, not a copy number: {text!r} (not used)")
+    return CopyNumberParse("unparsed", note=f"no copy number in {text!r}")
+
+
 def parse_her2_fields(clinical: pd.DataFrame, tissue: str = "") -> pd.DataFrame:
     """Parse a tissue's IHC / ISH status / ISH ratio (/ copy number) fields ('' or 'primary_')."""
     ihc = _parse_column(clinical[f"{tissue}her2_ihc"], parse_ihc, "ihc_")
@@ -236,6 +270,6 @@ def parse_her2_fields(clinical: pd.DataFrame, tissue: str = "") -> pd.DataFrame:
     val = _parse_column(clinical[f"{tissue}her2_ish_ratio"], parse_ish_value, "ish_")
     cn_col = clinical[f"{tissue}her2_ish_copy_number"]
     if cn_col.notna().any():
-        cn = pd.to_numeric(cn_col, errors="coerce")
+        cn = _parse_column(cn_col, parse_copy_number, "cn_")["cn_copy_number"].astype(float)
         val["ish_copy_number"] = val["ish_copy_number"].where(val["ish_copy_number"].notna(), cn)
     return pd.concat([ihc, st, val], axis=1)

@@ -37,6 +37,7 @@ SAMPLE_COLUMNS = [
     "ish_implausible",
     "ish_group",
     "ish_amplified",
+    "ish_flag",
     "her2_status",
     "her2_category",
     "reason",
