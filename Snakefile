@@ -39,6 +39,13 @@ include: "workflow/rules/survival.smk"
 include: "workflow/rules/report.smk"
 
 
+onstart:
+    for name, analyses in SURVIVAL_ANALYSES.items():
+        if not analyses:
+            print(f"her2cohort: cohort {name} has no survival analyses (no `survival:` block "
+                  f"in {COHORTS[name]['path']}): survival is skipped", file=sys.stderr)
+
+
 rule all:
     input:
         all_targets(),

@@ -196,6 +196,10 @@ def cohort_summary(
             if c in cl
         ]
         out["claims_table"] = _rst_table(cl[keep])
+    elif not files.get("survival_warnings"):
+        out["claims_table"] = (
+            "*(no* ``survival:`` *block in the cohort file: no survival analysis was run)*\n"
+        )
     else:
         out["claims_table"] = "*(no survival claims configured for this cohort)*\n"
     out["inputs"] = [input_row(rec) for rec in manifest.get("inputs", [])]
