@@ -12,6 +12,7 @@
 #   survival_tables      survival/{analysis}/*.tsv                            clinical, her2
 #   survival_figures     figures/survival_{analysis}_km|forest.png|svg        survival tables
 #   survival_summary     survival/warnings.tsv, claims.tsv                    survival tables
+#   pooled               results/pooled/*.tsv, figures/*_forest.png|svg       all cohorts' enrichment, cox
 #   report_summary       results/summary/summary.html, provenance.html        all cohorts
 #   (make report)        results/report.html (snakemake --report)
 #
@@ -37,6 +38,7 @@ include: "workflow/rules/enrichment.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/pooled.smk"
 
 
 onstart:

@@ -51,7 +51,9 @@ wildcard_constraints:
 
 
 # A target under results/<name>/ for a cohort not configured: one line saying what to write.
-UNKNOWN_COHORT = "(?!(?:{})/)[^/]+".format("|".join(re.escape(c) for c in [*COHORTS, "summary"]))
+UNKNOWN_COHORT = "(?!(?:{})/)[^/]+".format(
+    "|".join(re.escape(c) for c in [*COHORTS, "summary", "pooled"])
+)
 
 
 def unknown_cohort(wildcards):
@@ -202,6 +204,13 @@ def report_targets():
     return [f"results/summary/{f}" for f in ("summary.html", "provenance.html")]
 
 
+def pooled_targets():
+    tables = ("enrichment", "enrichment_by_cohort", "survival", "survival_by_cohort")
+    outs = [f"results/pooled/{t}.tsv" for t in tables]
+    figures = ("enrichment_forest", "survival_forest")
+    return outs + [f"results/pooled/figures/{f}.{ext}" for f in figures for ext in ("png", "svg")]
+
+
 STAGE_TARGETS = [
     study_targets,
     clinical_targets,
@@ -215,4 +224,4 @@ STAGE_TARGETS = [
 
 def all_targets():
     targets = [t for cohort in COHORTS for stage in STAGE_TARGETS for t in stage(cohort)]
-    return targets + report_targets()
+    return targets + report_targets() + pooled_targets()
