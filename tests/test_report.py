@@ -295,8 +295,16 @@ def test_cohort_summary_without_survival_files(tmp_path: Path) -> None:
     files = _study_files(tmp_path, with_survival=False)
     files["claims"] = str(tmp_path / "absent.tsv")  # a missing file counts as not configured
     out = cohort_summary("toy", "Toy", files, "ihc_only")
-    assert out["claims_table"] == "*(no survival claims configured for this cohort)*\n"
+    # no survival files at all: the cohort file has no survival block, and the summary says so
+    assert out["claims_table"] == (
+        "*(no* ``survival:`` *block in the cohort file: no survival analysis was run)*\n"
+    )
     assert [r[0] for r in _table_rows(out["warnings_table"])[1:]] == ["clinical vocabulary"] * 2
+    # survival run, no claims configured
+    with_survival = _study_files(tmp_path)
+    with_survival["claims"] = str(tmp_path / "absent.tsv")
+    out = cohort_summary("toy", "Toy", with_survival, "ihc_only")
+    assert out["claims_table"] == "*(no survival claims configured for this cohort)*\n"
 
 
 def test_summary_context(tmp_path: Path) -> None:

@@ -275,7 +275,9 @@ def cannot_compute(definitions: pd.DataFrame, availability: dict[str, bool]) -> 
             )
             continue
         if missing:
-            notes.insert(0, f"partial: {', '.join(missing)} not profiled in this study ({profiles})")
+            notes.insert(
+                0, f"partial: {', '.join(missing)} not profiled in this study ({profiles})"
+            )
         if notes:
             out[d.alteration] = "; ".join(notes)
     return out

@@ -121,16 +121,7 @@ from her2cohort.source.api.client import (
     backoff_delay,
     parse_retry_after,
 )
-from her2cohort.source.api.endpoints import (
-    CNA_EVENT_TYPE,
-    LIST_PAGE_SIZE,
-    PROFILE_SUFFIX,
-    PROFILE_TYPES,
-    SAMPLE_LIST_FOR,
-    pick_profiles,
-    pick_sample_list,
-    sample_scope,
-)
+from her2cohort.source.api.endpoints import CNA_EVENT_TYPE, LIST_PAGE_SIZE, sample_scope
 from her2cohort.source.api.frames import (
     attributes_frame,
     case_lists_frame,
@@ -144,6 +135,13 @@ from her2cohort.source.api.frames import (
     study_meta,
     sv_frame,
     sv_panel_data,
+)
+from her2cohort.source.api.profiles import (
+    PROFILE_SUFFIX,
+    PROFILE_TYPES,
+    SAMPLE_LIST_FOR,
+    pick_profiles,
+    pick_sample_list,
 )
 from her2cohort.source.api.pull import (
     DEFAULT_PAGE_SIZE,
