@@ -218,6 +218,33 @@ def test_unit_patient_keeps_latest_sample() -> None:
 
 
 @pytest.mark.real
+def test_all_sixteen_published_rows(msk_tables, msk_clinical) -> None:
+    """The anchor table's 16 rows: 13 equal to the count, PTEN (printed as a percentage only) at
+    the printed precision, FGFR1/2 and AKT1 differ by stated amounts; NF1's printed 67% is not its
+    own 52/93."""
+    alts = load_alterations(REPO / "config" / "alterations.yaml")
+    matrix, _, _ = alteration_matrix(msk_tables, alts)
+    samples = harmonize_samples(msk_clinical, "ihc_only", "low").set_index("sample_id")
+    cats = samples["her2_category"].reindex(matrix["sample_id"])
+    hr = msk_clinical.set_index("sample_id")["hr_status"].reindex(matrix["sample_id"])
+    table = en.enrichment_table(matrix, cats, hr, alts.table())
+    published = read_published()
+    assert len(published) == 16
+    comp = en.published_comparison(table, published, "breast_msk_2018").set_index("alteration")
+    comp = comp.loc[published["alteration"]]
+    assert (comp["match"] == "yes").sum() == 13
+    assert comp.loc["PTEN_alt", "match"] == "yes (percentage only)"
+    assert comp.loc["FGFR1_2_alt", "differs_by"] == "HER2-low +6, evaluable +10"
+    assert comp.loc["AKT1_alt", "differs_by"] == "HER2-low +0, evaluable -1"
+    assert comp.loc["NF1_alt", "printed_pct_check"] == "printed 67% but 52/93 is 56%"
+
+
+def read_published() -> pd.DataFrame:
+    from her2cohort.io import read_tsv
+
+    return read_tsv(REPO / "config" / "published" / "her2_low_table.tsv")
+
+
 def test_published_rows_exactly(msk_tables, msk_clinical) -> None:
     alts = load_alterations(REPO / "config" / "alterations.yaml")
     matrix, _, _ = alteration_matrix(msk_tables, alts)

@@ -65,6 +65,19 @@ def _rst_table(frame: pd.DataFrame, digits: int = 3) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: the published-comparison columns the summary shows (those present)
+REPLICATION_COLUMNS = [
+    "alteration",
+    "n_her2_low",
+    "n_evaluable",
+    "published_n_her2_low",
+    "published_n_evaluable",
+    "match",
+    "differs_by",
+    "printed_pct_check",
+]
+
+
 def input_row(record: Mapping[str, Any]) -> dict[str, Any]:
     """One provenance row from a manifest input record, a file (folder, datahub) or an API
     request (endpoint, its parameters and the response's bytes)."""
@@ -109,23 +122,12 @@ def cohort_summary(
     )
     out["her2_table"] = _rst_table(wide.reset_index())
     comp = read_tsv(files["published"])
-    has = comp[comp["match"].isin(["yes", "no"])]
-    out["replication"] = f"{int((has['match'] == 'yes').sum())} / {len(has)}"
+    has = comp[comp["match"].astype(str).str.match(r"(yes|no)\b")]
+    out["replication"] = f"{int(has['match'].str.startswith('yes').sum())} / {len(has)}"
     out["replication_table"] = (
         "*(no published values for this study)*\n"
         if has.empty
-        else _rst_table(
-            has[
-                [
-                    "alteration",
-                    "n_her2_low",
-                    "n_evaluable",
-                    "published_n_her2_low",
-                    "published_n_evaluable",
-                    "match",
-                ]
-            ]
-        )
+        else _rst_table(has[[c for c in REPLICATION_COLUMNS if c in has]])
     )
     table = read_tsv(files["enrichment"])
     computed = table[table["status"].astype(str).str.startswith("computed")]

@@ -7,7 +7,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from her2cohort.figures.style import HER2_PALETTE, plt, setup
+from her2cohort.figures.style import HER2_PALETTE, message_figure, plt, setup
 from her2cohort.terms import CATEGORIES
 
 
@@ -50,9 +50,24 @@ def composition(scenarios: pd.DataFrame, title: str) -> Figure:
 
 
 def transition_heatmaps(transitions: pd.DataFrame, title: str) -> Figure:
-    """Primary-tumour x sequenced-sample category counts for metastatic samples, one panel per rule."""
+    """Primary-tumour x sequenced-sample category counts for metastatic samples, one panel per rule.
+
+    Without metastatic samples whose primary and sequenced HER2 are both known there is nothing
+    to draw: the figure says so and why, instead of a heatmap of zeros.
+    """
     setup()
-    rules = list(dict.fromkeys(transitions["rule"])) or ["(none)"]
+    known = transitions[
+        (transitions["primary_category"] != "unknown")
+        & (transitions["sequenced_category"] != "unknown")
+    ]
+    if transitions.empty or known.empty:
+        return message_figure(
+            f"{title}: HER2 category, primary tumour vs metastatic sample sequenced",
+            "cannot be derived: no metastatic sample has a known HER2 category in both tissues",
+            "(the cohort maps no primary-tumour HER2 fields, or has no metastatic samples;"
+            " see the summary's notes on each cohort's HER2 fields)",
+        )
+    rules = list(dict.fromkeys(transitions["rule"]))
     fig, axes = plt.subplots(1, len(rules), figsize=(4.3 * len(rules), 3.9), squeeze=False)
     for ax, rule in zip(axes[0], rules, strict=True):
         sub = transitions[transitions["rule"] == rule]
