@@ -55,18 +55,27 @@ def _label(lo: int, hi: int) -> str:
     return f"{lo}+" if lo == hi else f"{lo}-{hi}+"
 
 
-def parse_ihc(raw: Any) -> IhcParse:
-    """Parse one raw IHC value ('1+', '0-1+', '3+ (2+ outside)', '1+ (focal)', ...)."""
-    if raw is None or (isinstance(raw, float) and np.isnan(raw)) or raw is pd.NA:
-        return IhcParse("missing")
+def _no_result(raw: Any) -> tuple[str | None, str]:
+    """(state, text) of a raw value: state is missing / not_done / failed where the value says
+    there is no result, else None; text is the stripped value."""
+    if raw is None or raw is pd.NA or (isinstance(raw, float) and np.isnan(raw)):
+        return "missing", ""
     text = str(raw).strip()
     low = text.lower()
     if low in MISSING_TOKENS:
-        return IhcParse("missing")
+        return "missing", text
     if low in NOT_DONE_TOKENS:
-        return IhcParse("not_done")
+        return "not_done", text
     if low in FAILED_TOKENS:
-        return IhcParse("failed")
+        return "failed", text
+    return None, text
+
+
+def parse_ihc(raw: Any) -> IhcParse:
+    """Parse one raw IHC value ('1+', '0-1+', '3+ (2+ outside)', '1+ (focal)', ...)."""
+    state, text = _no_result(raw)
+    if state is not None:
+        return IhcParse(state)
     m = _IHC_RE.match(text)
     if not m:
         return IhcParse("unparsed", note=f"no IHC score in {text!r}")
@@ -244,16 +253,10 @@ def parse_copy_number(raw: Any) -> CopyNumberParse:
     Only a plain number is used for the ASCO/CAP 2018 group; a bound ('>6.0', '<4.0') or a word
     ('not amplified') is listed in the audit as such and not used, never coerced.
     """
-    if raw is None or raw is pd.NA or (isinstance(raw, float) and np.isnan(raw)):
-        return CopyNumberParse("missing")
-    text = str(raw).strip()
+    state, text = _no_result(raw)
+    if state is not None:
+        return CopyNumberParse(state, note=None if state == "missing" else text)
     low = text.lower()
-    if low in MISSING_TOKENS:
-        return CopyNumberParse("missing")
-    if low in NOT_DONE_TOKENS:
-        return CopyNumberParse("not_done", note=text)
-    if low in FAILED_TOKENS:
-        return CopyNumberParse("failed", note=text)
     if re.fullmatch(_NUM, text):
         return CopyNumberParse("parsed", float(text))
     if re.fullmatch(rf"[<>]=?\s*{_NUM}", text):
