@@ -55,3 +55,21 @@ def msk_clinical(config, msk_tables):
 @pytest.fixture(scope="session")
 def metabric_clinical(config, metabric_tables):
     return _clinical(config, metabric_tables, "brca_metabric")[0]
+
+
+@pytest.fixture(scope="session")
+def msk_imported():
+    """breast_msk_2018 as the pipeline imports it: the shared MSK-IMPACT panels applied, every
+    gene symbol resolved (her2cohort.source.load.load_study)."""
+    from her2cohort.config import load_cohort, load_yaml, validate
+    from her2cohort.source.load import load_study
+
+    shared_study("breast_msk_2018")
+    cfg = validate(load_yaml(REPO / "config" / "config.yaml"), "config", "config.yaml")
+    cfg = {
+        **cfg,
+        "mirrors": [str(SHARED)],
+        "gene_panel_dirs": [str(SHARED / "gene_panels")],
+        "cohort_dir": str(REPO / "config" / "cohorts"),
+    }
+    return load_study(load_cohort(cfg, "breast_msk_2018"), cfg)

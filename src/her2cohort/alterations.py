@@ -25,6 +25,7 @@ import pandas as pd
 
 from her2cohort.config import load_yaml, validate
 from her2cohort.errors import DataError
+from her2cohort.genes import resolve_configured
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ class Alteration:
     events: tuple[str, ...]
     extension: bool = False
     label: str = ""
+    #: configured symbols that were resolved to a current one ("MLL3 resolved to KMT2C (...)")
+    resolved: tuple[str, ...] = ()
 
     @property
     def gene_label(self) -> str:
@@ -81,6 +84,7 @@ class AlterationSet:
                 "genes": [a.gene_label for a in self.alterations],
                 "events": [",".join(a.events) for a in self.alterations],
                 "extension": [a.extension for a in self.alterations],
+                "genes_resolved": ["; ".join(a.resolved) for a in self.alterations],
             }
         )
 
@@ -91,17 +95,22 @@ def load_alterations(path: str | Path) -> AlterationSet:
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise DataError(f"{path}: duplicated alteration id(s) {', '.join(dup)}")
-    alts = [
-        Alteration(
-            id=a["id"],
-            mechanism=a["mechanism"],
-            genes=tuple(a["genes"]),
-            events=tuple(a["events"]),
-            extension=bool(a["extension"]),
-            label=a["label"],
+    alts = []
+    for a in raw["alterations"]:
+        genes, resolved = resolve_configured(a["genes"], f"{path}: alteration {a['id']}")
+        for note in resolved:
+            log.warning("%s: %s", a["id"], note)
+        alts.append(
+            Alteration(
+                id=a["id"],
+                mechanism=a["mechanism"],
+                genes=genes,
+                events=tuple(a["events"]),
+                extension=bool(a["extension"]),
+                label=a["label"],
+                resolved=tuple(resolved),
+            )
         )
-        for a in raw["alterations"]
-    ]
     return AlterationSet(alts, {**DEFAULT_FILTER, **(raw.get("mutation_filter") or {})})
 
 

@@ -264,8 +264,11 @@ def cannot_compute(definitions: pd.DataFrame, availability: dict[str, bool]) -> 
     (``genes_not_found``), are computed from the rest with the status saying so."""
     out = {}
     for d in definitions.itertuples(index=False):
-        unknown = getattr(d, "genes_not_found", "")
-        notes = [unknown] if isinstance(unknown, str) and unknown else []
+        notes = [
+            text
+            for text in (getattr(d, "genes_resolved", ""), getattr(d, "genes_not_found", ""))
+            if isinstance(text, str) and text
+        ]
         events = d.events.split(",")
         missing = [e for e in events if not availability.get(EVENT_PROFILE[e], False)]
         profiles = "/".join(sorted({EVENT_PROFILE[e] for e in missing}))

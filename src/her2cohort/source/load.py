@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from her2cohort.errors import DataError
+from her2cohort.genes import resolve_study
 from her2cohort.source.folder import locate_study, read_study_folder
 from her2cohort.source.tables import StudyTables
 
@@ -37,7 +38,36 @@ def _from_datahub(study_id: str, config: dict[str, Any]) -> StudyTables:
 
 
 def load_study(cohort: dict[str, Any], config: dict[str, Any]) -> StudyTables:
-    """Read the cohort's study from the configured source (``config`` validated, defaults filled)."""
+    """Read the cohort's study from the configured source (``config`` validated, defaults filled),
+    every gene symbol resolved to the current one (:func:`her2cohort.genes.resolve_study`)."""
+    tables = _load_study(cohort, config)
+    resolved: StudyTables = resolve_study(tables, cohort.get("gene_symbols"))
+    resolved.notes.extend(panel_notes(resolved, config["gene_panel_dirs"]))
+    return resolved
+
+
+def panel_notes(tables: StudyTables, panel_dirs: list[str]) -> list[str]:
+    """Which gene panels the study's samples use and whether each has a definition (applied)."""
+    notes = [
+        f"gene_panel_dirs: {d} is not a folder on this machine; skipped"
+        for d in panel_dirs
+        if not Path(d).is_dir()
+    ]
+    used = tables.profiles["panel_id"].dropna().astype(str)
+    used = sorted(set(used[used.str.upper() != "NA"]))
+    if not used:
+        return notes
+    sizes = tables.gene_panels.groupby("panel_id")["gene"].nunique()
+    applied = [f"{p} ({int(sizes[p])} genes)" for p in used if p in sizes.index]
+    if applied:
+        notes.append(
+            "gene panels applied (a gene off a sample's panel is not profiled there): "
+            + ", ".join(applied)
+        )
+    return notes
+
+
+def _load_study(cohort: dict[str, Any], config: dict[str, Any]) -> StudyTables:
     study_id = cohort["study_id"]
     source = cohort.get("source", config["source"])
     mirrors, panel_dirs = config["mirrors"], config["gene_panel_dirs"]
