@@ -9,20 +9,22 @@ ratio stratified by HR status (HER2-low tracks ER positivity).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import fisher_exact
-from statsmodels.stats.contingency_tables import StratifiedTable
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportion_confint
 
 from her2cohort.alterations import EVENT_PROFILE, availability_from_summary
-from her2cohort.exact import conditional_odds_ratio
+from her2cohort.contingency import (
+    bh,
+    category_counts,
+    mantel_haenszel,  # noqa: F401 - part of this module's API (tests)
+    odds_ratio_exact,  # noqa: F401
+    statistics,
+    wilson,  # noqa: F401
+)
 from her2cohort.published import published_comparison
 from her2cohort.terms import KNOWN_CATEGORIES
 
@@ -65,64 +67,6 @@ STAT_COLUMNS = [
 COLUMNS = LEAD_COLUMNS + STAT_COLUMNS
 
 
-def wilson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval of k / n.
-
-    The interval always holds k / n and lies in [0, 1]; its bound is exactly 0 at k = 0 and exactly
-    1 at k = n. The closed formula misses those by a rounding error (e.g. a lower bound of 2.8e-17
-    or 1.4e-15 above a share of 0), so the bounds are set to the mathematics here.
-    """
-    if n == 0:
-        return (np.nan, np.nan)
-    lo, hi = proportion_confint(k, n, alpha=alpha, method="wilson")
-    share = k / n
-    lo = 0.0 if k == 0 else min(max(float(lo), 0.0), share)
-    hi = 1.0 if k == n else max(min(float(hi), 1.0), share)
-    return lo, hi
-
-
-def odds_ratio_exact(table: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float, float]:
-    """Conditional MLE odds ratio, exact conditional CI and two-sided Fisher p of a 2x2 table.
-
-    Rows: altered, unaltered; columns: HER2-low, HER2-0. NaN where a margin is zero. The odds
-    ratio and CI are scipy's ``odds_ratio(kind="conditional")`` computed vectorised
-    (:mod:`her2cohort.exact`, equal to scipy's to 1e-10 relative; linear in the counts).
-    """
-    t = np.asarray(table, dtype=int)
-    if (t.sum(axis=0) == 0).any() or (t.sum(axis=1) == 0).any():
-        return (np.nan, np.nan, np.nan, np.nan)
-    res = conditional_odds_ratio(t, alpha)
-    p = fisher_exact(t, alternative="two-sided").pvalue
-    return res.estimate, res.low, res.high, float(p)
-
-
-def mantel_haenszel(
-    tables: list[np.ndarray], alpha: float = 0.05
-) -> tuple[float, float, float, float, float, int]:
-    """Pooled MH odds ratio, its CI, the CMH test p (continuity-corrected, as R's mantelhaen.test)
-    and the Breslow-Day homogeneity p, over strata with at least two observations."""
-    usable = [np.asarray(t, dtype=float) for t in tables if np.asarray(t).sum() >= 2]
-    informative = [t for t in usable if (t.sum(axis=0) > 0).all() and (t.sum(axis=1) > 0).all()]
-    if not informative:
-        return (np.nan, np.nan, np.nan, np.nan, np.nan, 0)
-    st = StratifiedTable(informative)
-    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        or_ = float(st.oddsratio_pooled)
-        lo, hi = st.oddsratio_pooled_confint(alpha=alpha)
-        p = float(st.test_null_odds(correction=True).pvalue)
-        bd = float(st.test_equal_odds().pvalue) if len(informative) > 1 else np.nan
-    finite = np.isfinite(or_) and or_ > 0
-    return (
-        or_ if finite else np.nan,
-        float(lo) if finite else np.nan,
-        float(hi) if finite else np.nan,
-        p,
-        bd,
-        len(informative),
-    )
-
-
 def select_unit(
     frame: pd.DataFrame, unit: str, sequencing_time: pd.Series | None = None
 ) -> pd.DataFrame:
@@ -157,104 +101,47 @@ def enrichment_table(
     matrix: sample rows, one column per alteration (1 / 0 / <NA>); categories and hr_status are
     aligned with matrix rows; definitions has alteration, mechanism, genes, extension;
     `cannot` maps alteration -> reason its statistics cannot be computed (e.g. no CNA profile).
+    Counts are matrix products (:func:`her2cohort.contingency.category_counts`); the statistics
+    are :func:`her2cohort.contingency.statistics`, shared with the genome-wide comparison.
     """
     cannot = dict(cannot or {})
-    cat = pd.Series(categories.to_numpy(), dtype="string").fillna("unknown")
-    hr = pd.Series(hr_status.to_numpy(), dtype="string")
-    known = cat.isin(KNOWN_CATEGORIES).to_numpy()
-    low = (cat == "HER2-low").to_numpy()
-    zero = (cat == "HER2-0").to_numpy()
-    pos = (cat == "HER2-positive").to_numpy()
-    no_low_zero = not (low.any() or zero.any())
-    rows = []
-    for d in definitions.itertuples(index=False):
-        col = pd.array(matrix[d.alteration], dtype="Int8")
-        alt = (col == 1).to_numpy(dtype=bool, na_value=False)
-        unalt = (col == 0).to_numpy(dtype=bool, na_value=False)
-        row: dict[str, Any] = {
-            "alteration": d.alteration,
-            "mechanism": d.mechanism,
-            "genes": d.genes,
-            "n_altered": int(alt.sum()),
-            "n_evaluable": int((alt & known).sum()),
-            "n_her2_0": int((alt & zero).sum()),
-            "n_her2_low": int((alt & low).sum()),
-            "n_her2_positive": int((alt & pos).sum()),
-            "n_unaltered_evaluable": int((unalt & known).sum()),
-            "n_unaltered_her2_0": int((unalt & zero).sum()),
-            "n_unaltered_her2_low": int((unalt & low).sum()),
-            "n_unaltered_her2_positive": int((unalt & pos).sum()),
-            "n_not_profiled": int(col.isna().sum()),
-            "extension": bool(d.extension),
-        }
-        note = cannot.get(d.alteration)
+    ids = list(definitions["alteration"])
+    values = matrix[ids].astype("Int8")
+    alt = (values == 1).to_numpy(dtype=bool, na_value=False)
+    unalt = (values == 0).to_numpy(dtype=bool, na_value=False)
+    counts = category_counts(alt, unalt, categories, hr_status)
+    cat = pd.Series(categories.to_numpy(), dtype="string")
+    any_known = bool(cat.isin(KNOWN_CATEGORIES).fillna(False).any())
+    no_low_zero = not cat.isin(["HER2-low", "HER2-0"]).fillna(False).any()
+    out = definitions[["alteration", "mechanism", "genes"]].reset_index(drop=True)
+    out = pd.concat([out, counts], axis=1)
+    out["n_not_profiled"] = values.isna().sum().to_numpy()
+    out["extension"] = definitions["extension"].astype(bool).to_numpy()
+    status = []
+    for i, d in enumerate(ids):
+        note = cannot.get(d)
         reason = note if note is not None and note.startswith("not computable") else None
         partial = None if reason is not None else note
-        if reason is None and not (alt.any() or unalt.any()):
+        if reason is None and not (alt[:, i].any() or unalt[:, i].any()):
             reason = "not computable: no sample profiled for these genes and events"
-        if reason is None and not known.any():
+        if reason is None and not any_known:
             reason = "not computable: no sample has a known HER2 category under this rule set"
         if reason is None and no_low_zero:
             reason = "not computable: HER2-0 and HER2-low cannot be told apart (no IHC scores)"
         if reason is not None:
-            status = reason + (f"; {partial}" if partial else "")
-            rows.append({**row, "pct_her2_low": np.nan, "status": status})
+            status.append(reason + (f"; {partial}" if partial else ""))
             continue
-        n, k = row["n_evaluable"], row["n_her2_low"]
-        row["pct_her2_low"] = 100 * k / n if n else np.nan
-        lo, hi = wilson(k, n, alpha)
-        row["pct_her2_low_ci_low"], row["pct_her2_low_ci_high"] = 100 * lo, 100 * hi
-        nu, ku = row["n_unaltered_evaluable"], row["n_unaltered_her2_low"]
-        row["pct_her2_low_unaltered"] = 100 * ku / nu if nu else np.nan
-        lo, hi = wilson(ku, nu, alpha)
-        row["pct_her2_low_unaltered_ci_low"], row["pct_her2_low_unaltered_ci_high"] = (
-            100 * lo,
-            100 * hi,
+        text = (
+            "computed"
+            if out.at[i, "n_evaluable"]
+            else "computed: no altered sample with a known HER2 category"
         )
-        table = np.array(
-            [
-                [row["n_her2_low"], row["n_her2_0"]],
-                [row["n_unaltered_her2_low"], row["n_unaltered_her2_0"]],
-            ]
-        )
-        row["odds_ratio"], row["or_ci_low"], row["or_ci_high"], row["fisher_p"] = odds_ratio_exact(
-            table, alpha
-        )
-        strata = []
-        for level in ("positive", "negative"):
-            s = (hr == level).to_numpy(dtype=bool, na_value=False)
-            strata.append(
-                np.array(
-                    [
-                        [(alt & low & s).sum(), (alt & zero & s).sum()],
-                        [(unalt & low & s).sum(), (unalt & zero & s).sum()],
-                    ]
-                )
-            )
-        (
-            row["mh_odds_ratio"],
-            row["mh_ci_low"],
-            row["mh_ci_high"],
-            row["mh_p"],
-            row["breslow_day_p"],
-            row["n_mh_strata"],
-        ) = mantel_haenszel(strata, alpha)
-        row["status"] = (
-            "computed" if n else "computed: no altered sample with a known HER2 category"
-        )
-        if partial:
-            row["status"] += f"; {partial}"
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    for c in COLUMNS:
-        if c not in out:
-            out[c] = np.nan
-    p = out["fisher_p"].to_numpy(dtype=float)
-    ok = np.isfinite(p)
-    q = np.full(len(out), np.nan)
-    if ok.any():
-        q[ok] = multipletests(p[ok], method="fdr_bh")[1]
-    out["bh_q"] = q
+        status.append(text + (f"; {partial}" if partial else ""))
+    out["status"] = status
+    computed = out["status"].str.startswith("computed").to_numpy(bool)
+    stats = statistics(out[computed], alpha)
+    out = out.join(stats)
+    out["bh_q"] = bh(out["fisher_p"])
     return out[COLUMNS]
 
 

@@ -4,7 +4,7 @@ Enrichment (one rule set, the default): per alteration, each usable cohort is on
 table altered / unaltered x HER2-low / HER2-0 (HER2-positive excluded). The cohort-stratified
 Mantel-Haenszel odds ratio with its Robins-Breslow-Greenland CI, the continuity-corrected CMH test
 and the Breslow-Day test of homogeneity come from statsmodels' ``StratifiedTable`` (through
-:func:`her2cohort.enrichment.mantel_haenszel`); Cochran's Q and I^2 are computed on the per-cohort
+:func:`her2cohort.contingency.mantel_haenszel`); Cochran's Q and I^2 are computed on the per-cohort
 Woolf log odds ratios, with 0.5 added to the four cells of a cohort's table only where one of its
 cells is 0. A cohort that cannot tell HER2-0 from HER2-low (a row status saying so, e.g. METABRIC,
 which has only a clinical HER2 status) is never pooled: it is listed as excluded with the reason.
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc, ndtr, ndtri
 
-from her2cohort.enrichment import mantel_haenszel
+from her2cohort.contingency import mantel_haenszel
 
 #: normal quantile of the 95% Wald intervals in the Cox tables
 Z95 = 1.959964

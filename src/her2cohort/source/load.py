@@ -42,8 +42,19 @@ def load_study(cohort: dict[str, Any], config: dict[str, Any]) -> StudyTables:
     every gene symbol resolved to the current one (:func:`her2cohort.genes.resolve_study`)."""
     tables = _load_study(cohort, config)
     resolved: StudyTables = resolve_study(tables, cohort.get("gene_symbols"))
-    resolved.notes.extend(panel_notes(resolved, config["gene_panel_dirs"]))
-    return resolved
+    return used_panels(resolved, config["gene_panel_dirs"])
+
+
+def used_panels(tables: StudyTables, panel_dirs: list[str]) -> StudyTables:
+    """Keep the definitions of the panels the study's samples use (a shared folder holds others)
+    and say which were applied."""
+    used_ids = set(tables.profiles["panel_id"].dropna().astype(str))
+    panels = tables.gene_panels
+    tables.gene_panels = panels[panels["panel_id"].isin(used_ids).to_numpy(bool)].reset_index(
+        drop=True
+    )
+    tables.notes.extend(panel_notes(tables, panel_dirs))
+    return tables
 
 
 def panel_notes(tables: StudyTables, panel_dirs: list[str]) -> list[str]:
