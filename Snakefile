@@ -8,7 +8,8 @@
 #   alteration_matrix    alterations/matrix.parquet, calls.tsv, summary.tsv   study
 #   enrichment           enrichment/{ruleset}/her2_low_enrichment.tsv,        alterations, her2
 #                        published_comparison.tsv, sensitivity.tsv
-#   figures_her2 / figures_enrichment / figures_oncoprint    figures/*.png|svg
+#   gene_comparison      enrichment/{ruleset}/genes.tsv (genome-wide)         study, her2
+#   figures_her2 / figures_enrichment / figures_oncoprint / figures_volcano   figures/*.png|svg
 #   survival_tables      survival/{analysis}/*.tsv                            clinical, her2
 #   survival_figures     figures/survival_{analysis}_km|forest.png|svg        survival tables
 #   survival_summary     survival/warnings.tsv, claims.tsv                    survival tables

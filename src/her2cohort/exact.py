@@ -19,10 +19,17 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln
 
 #: Brent's tolerance on log(odds ratio): scipy's 1e-13 on the odds ratio near 1
 XTOL = 1e-13
+
+
+def logsumexp(z: np.ndarray) -> float:
+    """log(sum(exp(z))) shifted by the maximum (scipy.special.logsumexp without its per-call
+    overhead, which dominated the genome-wide table: ~0.3 ms per call)."""
+    m = float(np.max(z))
+    return m + float(np.log(np.sum(np.exp(z - m))))
 
 
 class ConditionalOddsRatio(NamedTuple):

@@ -175,12 +175,16 @@ def enrichment_targets(cohort):
     return [
         f"results/{cohort}/enrichment/published_comparison.tsv",
         f"results/{cohort}/enrichment/sensitivity.tsv",
-    ] + [f"results/{cohort}/enrichment/{r}/her2_low_enrichment.tsv" for r in RULESETS]
+    ] + [
+        f"results/{cohort}/enrichment/{r}/{f}"
+        for r in RULESETS
+        for f in ("her2_low_enrichment.tsv", "genes.tsv")
+    ]
 
 
 def figure_targets(cohort):
     stems = ["her2_composition", "her2_transitions", "oncoprint"]
-    stems += [f"enrichment_{kind}_{r}" for kind in ("share", "forest") for r in RULESETS]
+    stems += [f"enrichment_{kind}_{r}" for kind in ("share", "forest", "volcano") for r in RULESETS]
     return [f"results/{cohort}/figures/{s}.{ext}" for s in stems for ext in ("png", "svg")]
 
 

@@ -54,3 +54,27 @@ rule enrichment:
         CONDA_ENV
     script:
         "../scripts/enrichment.py"
+
+
+rule gene_comparison:
+    input:
+        study=study_targets("{cohort}"),
+        samples="results/{cohort}/her2/{ruleset}/samples.tsv",
+        clinical="results/{cohort}/clinical/clinical.parquet",
+        definitions=config["alterations"],
+    output:
+        genes="results/{cohort}/enrichment/{ruleset}/genes.tsv",
+    log:
+        "logs/gene_comparison/{cohort}_{ruleset}.log",
+    benchmark:
+        "logs/benchmarks/gene_comparison/{cohort}_{ruleset}.tsv"
+    params:
+        enrichment=config["enrichment"],
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/gene_comparison.py"
