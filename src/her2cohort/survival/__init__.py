@@ -22,6 +22,9 @@ One module per concept, each documenting its methods:
 ``cox``            Cox PH fits (lifelines, Efron ties), contrasts, fit statistics, LR tests
 ``ph``             the PH test (R's cox.zph, survival >= 3.0)
 ``concordance``    Harrell's C, Uno's C, Harrell's C on the risk sets (R's concordance())
+``rmst``           restricted mean survival time and its group differences (R's survfit rmean)
+``periods``        period-specific hazard ratios: Cox per follow-up period (R's survSplit + coxph)
+``competing``      Aalen-Johansen incidence (R's multi-state survfit) and cause-specific Cox
 ``claims``         claims and their verdicts
 ``analysis``       one analysis end to end, a cohort's summary (the workflow's entry points)
 =================  ===============================================================================
@@ -49,6 +52,20 @@ from her2cohort.survival.claims import (
     verdict_difference,
     verdict_no_added_value,
     verdict_worst_group,
+)
+from her2cohort.survival.competing import (
+    CAUSES,
+    CIF_COLUMNS,
+    CIF_CURVES_COLUMNS,
+    CIF_TABLE_COLUMNS,
+    CS_COX_COLUMNS,
+    aalen_johansen,
+    cause_specific_cox,
+    cause_specific_table,
+    check_causes,
+    cif_at,
+    cif_curves,
+    cif_table,
 )
 from her2cohort.survival.concordance import Concordance, concordance, harrell_c_at_risk
 from her2cohort.survival.cox import (
@@ -86,7 +103,9 @@ from her2cohort.survival.logrank import (
     logrank,
     logrank_table,
 )
+from her2cohort.survival.periods import PERIOD_COLUMNS, period_bounds, period_cox, split_periods
 from her2cohort.survival.ph import PH_COLUMNS, cox_zph, lifelines_ph_test
+from her2cohort.survival.rmst import RMST_COLUMNS, Rmst, rmst, rmst_difference, rmst_table
 from her2cohort.survival.settings import (
     CONF_LEVEL,
     TRUNCATIONS,
@@ -115,15 +134,22 @@ from her2cohort.survival.table import (
 __all__ = [
     "ANALYSIS_FILES",
     "ANALYSIS_TABLES",
+    "CAUSES",
+    "CIF_COLUMNS",
+    "CIF_CURVES_COLUMNS",
+    "CIF_TABLE_COLUMNS",
     "CLAIM_COLUMNS",
     "CONF_LEVEL",
     "CONTRAST_COLUMNS",
     "COX_COLUMNS",
+    "CS_COX_COLUMNS",
     "CURVE_COLUMNS",
     "KM_CURVES_COLUMNS",
     "LOGRANK_COLUMNS",
     "LRT_COLUMNS",
+    "PERIOD_COLUMNS",
     "PH_COLUMNS",
+    "RMST_COLUMNS",
     "TRUNCATIONS",
     "WARNING_COLUMNS",
     "Z",
@@ -136,13 +162,21 @@ __all__ = [
     "Estimate",
     "LogrankResult",
     "PatientValues",
+    "Rmst",
     "Settings",
     "SurvivalSummary",
     "Verdict",
     "WorstGroupVerdict",
+    "aalen_johansen",
     "as_written",
     "build_analysis_table",
+    "cause_specific_cox",
+    "cause_specific_table",
+    "check_causes",
     "chi2_sf",
+    "cif_at",
+    "cif_curves",
+    "cif_table",
     "claim_analyses",
     "claims_table",
     "concordance",
@@ -175,10 +209,16 @@ __all__ = [
     "number_at_risk",
     "patient_her2",
     "patient_values",
+    "period_bounds",
+    "period_cox",
     "read_table",
+    "rmst",
+    "rmst_difference",
+    "rmst_table",
     "rule_text",
     "run_analysis",
     "settings_from_config",
+    "split_periods",
     "survival_summary",
     "survival_tables",
     "verdict_difference",
