@@ -14,6 +14,8 @@
 #   survival_figures     figures/survival_{analysis}_km|forest.png|svg        survival tables
 #   survival_summary     survival/warnings.tsv, claims.tsv                    survival tables
 #   pooled               results/pooled/*.tsv, figures/*_forest.png|svg       all cohorts' enrichment, cox
+#   claims_cohort        claims/evidence.tsv (config/claims.yaml)             study, her2, enrichment, survival
+#   claims_all           results/claims.tsv, claims_forest.png|svg           all cohorts' evidence
 #   report_summary       results/summary/summary.html, provenance.html        all cohorts
 #   (make report)        results/report.html (snakemake --report)
 #
@@ -40,6 +42,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/pooled.smk"
+include: "workflow/rules/claims.smk"
 
 
 onstart:

@@ -122,6 +122,23 @@ def summary_inputs(wildcards):
     return files
 
 
+def claims_cohort_inputs(wildcards):
+    """What the claims read of one cohort: study, clinical, HER2, enrichment, survival claims."""
+    c = wildcards.cohort
+    files = {
+        "manifest": f"results/{c}/study/manifest.json",
+        "study": study_targets(c),
+        "clinical": f"results/{c}/clinical/clinical.parquet",
+        "samples": [f"results/{c}/her2/{r}/samples.tsv" for r in RULESETS],
+        "categories": f"results/{c}/her2/categories.parquet",
+        "switching": f"results/{c}/her2/switching.tsv",
+        "sensitivity": f"results/{c}/enrichment/sensitivity.tsv",
+    }
+    if SURVIVAL_ANALYSES[c]:
+        files["survival_claims"] = f"results/{c}/survival/claims.tsv"
+    return files
+
+
 def survival_files(*tables):
     return {t: f"results/{{cohort}}/survival/{{analysis}}/{t}.tsv" for t in tables}
 
@@ -226,6 +243,14 @@ STAGE_TARGETS = [
 ]
 
 
+def claims_targets():
+    return [f"results/{c}/claims/evidence.tsv" for c in COHORTS] + [
+        "results/claims.tsv",
+        "results/claims_forest.png",
+        "results/claims_forest.svg",
+    ]
+
+
 def all_targets():
     targets = [t for cohort in COHORTS for stage in STAGE_TARGETS for t in stage(cohort)]
-    return targets + report_targets() + pooled_targets()
+    return targets + report_targets() + pooled_targets() + claims_targets()
