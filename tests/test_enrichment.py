@@ -186,7 +186,7 @@ def test_not_computable_rows_say_why() -> None:
         {"mutations": True, "cna": False, "structural_variants": False},
     )
     assert cannot == {
-        "X": "not computable: study has no cna profile",
+        "X": "not computable: no CNA file in this copy of the study",
         "Y": "partial: deep_deletion not profiled in this study (cna)",
     }
 
@@ -279,5 +279,5 @@ def test_metabric_rows_say_what_cannot_be_computed(metabric_tables, metabric_cli
         ).set_index("alteration")
         assert table["status"].str.startswith("not computable").all()
         assert table["pct_her2_low"].isna().all()
-        assert table.loc["MYC_amp", "status"] == "not computable: study has no cna profile"
+        assert table.loc["MYC_amp", "status"] == "not computable: no CNA file in this copy of the study"
         assert table.loc["PIK3CA_mut", "n_altered"] == 975

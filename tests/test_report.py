@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from her2cohort.headline import headline
 from her2cohort.io import write_tsv
 from her2cohort.report import (
     _fmt,
@@ -20,6 +21,8 @@ from her2cohort.report import (
     input_row,
     render,
     summary_context,
+    survival_claim_rows,
+    survival_sentence,
 )
 
 REPORT_DIR = Path(__file__).resolve().parents[1] / "workflow" / "report"
@@ -265,30 +268,46 @@ def test_cohort_summary_warnings_and_claims(tmp_path: Path) -> None:
         ["survival (her2_all)", "missing time: dropped", "2"],
     ]
     claims = _table_rows(out["claims_table"])
-    assert claims[0] == [
-        "claim",
-        "analysis",
-        "truncation",
-        "primary",
-        "estimate_of",
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "p",
-        "verdict",
+    assert claims == [
+        ["claim", "analysis", "role", "truncation", "estimate_of", "estimate", "ci_low", "ci_high",
+         "p", "verdict"],
+        ["her2_low_vs_zero", "her2 all", "primary", "left", "HR group:HER2-low", "0.912", "0.5",
+         "1.6", "0.751", "inconclusive"],
+    ]  # fmt: skip
+    assert out["survival_sentence"] == (
+        "Survival: her2_low_vs_zero: HR group:HER2-low 0.91 (0.50-1.60), inconclusive."
+    )
+
+
+def test_survival_rows_titles_and_no_verdict_on_naive_fits() -> None:
+    claims = pd.DataFrame(
+        {
+            "claim": ["c", "c", "c"],
+            "analysis": ["her2_hrpos", "her2_hrpos", "her2_hrpos__ihc_only_low"],
+            "truncation": ["left", "none", "left"],
+            "primary": [True, False, False],
+            "estimate_of": ["HR"] * 3,
+            "estimate": [1.03, 1.36, 0.92],
+            "ci_low": [0.8, 1.05, 0.7],
+            "ci_high": [1.33, 1.75, 1.2],
+            "p": [0.82, 0.02, 0.5],
+            "verdict": ["inconclusive", "supported", "inconclusive"],
+        }
+    )
+    titles = {"her2_hrpos": "OS by HER2 category, HR+ primaries"}
+    rows = survival_claim_rows(claims, titles)
+    assert rows["verdict"].tolist()[1] == "not judged (naive fit, shown for contrast)"
+    assert rows["analysis"].tolist() == [
+        "OS by HER2 category, HR+ primaries",
+        "OS by HER2 category, HR+ primaries",
+        "OS by HER2 category, HR+ primaries (sensitivity: ihc_only, IHC 0-1+ as HER2-low)",
     ]
-    assert claims[1] == [
-        "her2_low_vs_zero",
-        "her2_all",
-        "left",
-        "True",
-        "HR group:HER2-low",
-        "0.912",
-        "0.5",
-        "1.6",
-        "0.751",
-        "inconclusive",
-    ]
+    assert "__" not in " ".join(rows.astype(str).to_numpy().ravel())
+    text = survival_sentence(rows)
+    assert (
+        text
+        == "Survival: c: HR 1.03 (0.80-1.33), inconclusive (the naive fit, ignoring delayed entry, gives 1.36)."
+    )
 
 
 def test_cohort_summary_without_survival_files(tmp_path: Path) -> None:
@@ -348,11 +367,13 @@ def _context(tmp_path: Path, inputs: list[dict] | None = None) -> dict:
     summary = cohort_summary("toy", "Toy cohort", _study_files(tmp_path), "asco_cap_2018")
     if inputs is not None:
         summary["inputs"] = [input_row(rec) for rec in inputs]
+    summary["headline"] = headline(summary, None)
     return {
         "cohorts": [summary],
         "config_hash": "f" * 64,
         "default_rule": "asco_cap_2018",
         "packages": summary["packages"],
+        "evidence_table": "*(no claims table)*\n",
     }
 
 

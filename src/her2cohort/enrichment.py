@@ -145,6 +145,13 @@ def enrichment_table(
     return out[COLUMNS]
 
 
+PROFILE_WORDS = {"cna": "CNA", "mutations": "mutation", "structural_variants": "fusion/SV"}
+
+
+def _words(profiles: str) -> str:
+    return "/".join(PROFILE_WORDS.get(p, p) for p in profiles.split("/"))
+
+
 def cannot_compute(definitions: pd.DataFrame, availability: dict[str, bool]) -> dict[str, str]:
     """What each row's status must say: rows whose events all rely on a profile the study lacks
     are not computable; rows missing some profiles, or naming a gene the study never names
@@ -161,7 +168,7 @@ def cannot_compute(definitions: pd.DataFrame, availability: dict[str, bool]) -> 
         profiles = "/".join(sorted({EVENT_PROFILE[e] for e in missing}))
         if missing and len(missing) == len(events):
             out[d.alteration] = "; ".join(
-                [f"not computable: study has no {profiles} profile"] + notes
+                [f"not computable: no {_words(profiles)} file in this copy of the study"] + notes
             )
             continue
         if missing:

@@ -18,6 +18,13 @@ import pandas as pd
 from docutils.core import publish_parts
 
 from her2cohort.harmonize.audit import derivation_notes
+from her2cohort.headline import (
+    evidence_rows,
+    headline,
+    thumbnail,
+    zero_one_sentence,
+    zero_one_table,
+)
 from her2cohort.io import read_tsv
 
 HTML_STYLE = """
@@ -101,8 +108,10 @@ def cohort_summary(
     files: dict[str, Any],
     default_rule: str,
     her2_notes: list[str] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The numbers the summary shows for one cohort; `files` maps names to result paths."""
+    """The numbers the summary shows for one cohort; `files` maps names to result paths;
+    `titles` maps analysis ids to their titles (a reader sees titles, never ids)."""
     manifest = json.loads(Path(files["manifest"]).read_text())
     out: dict[str, Any] = {
         "name": cohort,
@@ -114,6 +123,13 @@ def cohort_summary(
         "n_patients": manifest["n_patients"],
         "notes": manifest.get("notes", []),
         "her2_notes": her2_notes or [],
+        # filled by summary_context (empty when a caller builds one cohort's summary alone)
+        "headline": [],
+        "thumbnails": [],
+        "tables": [],
+        "zero_one_table": "",
+        "zero_one_sentence": "",
+        "survival_sentence": "",
     }
     her2 = read_tsv(files["her2_summary"])
     her2["count"] = her2["n"].astype(str)
@@ -124,6 +140,12 @@ def cohort_summary(
     comp = read_tsv(files["published"])
     has = comp[comp["match"].astype(str).str.match(r"(yes|no)\b")]
     out["replication"] = f"{int(has['match'].str.startswith('yes').sum())} / {len(has)}"
+    out["replication_total"] = len(has)
+    out["replication_yes"] = int(has["match"].str.startswith("yes").sum())
+    differs = has[~has["match"].str.startswith("yes")]
+    out["replication_differs"] = ", ".join(
+        f"{r.alteration} differs ({getattr(r, 'differs_by', '')})" for r in differs.itertuples()
+    )
     out["replication_table"] = (
         "*(no published values for this study)*\n"
         if has.empty
@@ -133,6 +155,10 @@ def cohort_summary(
     computed = table[table["status"].astype(str).str.startswith("computed")]
     out["n_alterations"] = len(table)
     out["n_computed"] = len(computed)
+    sig = computed[computed["bh_q"].astype(float) < 0.05]
+    out["significant"] = [
+        f"{r.alteration} (OR {r.odds_ratio:.2f})" for r in sig.sort_values("bh_q").itertuples()
+    ]
     out["not_computed"] = _rst_table(
         table.loc[~table.index.isin(computed.index), ["alteration", "n_altered", "status"]]
     )
@@ -172,7 +198,7 @@ def cohort_summary(
         for w in sw.itertuples():
             rows.append(
                 {
-                    "source": f"survival ({w.analysis})",
+                    "source": f"survival ({(titles or {}).get(str(w.analysis), w.analysis)})",
                     "item": f"{w.check}: {w.action}",
                     "count": int(w.count),
                 }
@@ -180,24 +206,9 @@ def cohort_summary(
     out["warnings_table"] = _rst_table(pd.DataFrame(rows, columns=["source", "item", "count"]))
     claims = files.get("claims")
     if claims and Path(claims).is_file():
-        cl = read_tsv(claims)
-        keep = [
-            c
-            for c in (
-                "claim",
-                "analysis",
-                "truncation",
-                "primary",
-                "estimate_of",
-                "estimate",
-                "ci_low",
-                "ci_high",
-                "p",
-                "verdict",
-            )
-            if c in cl
-        ]
-        out["claims_table"] = _rst_table(cl[keep])
+        cl = survival_claim_rows(read_tsv(claims), titles or {})
+        out["claims_table"] = _rst_table(cl)
+        out["survival_sentence"] = survival_sentence(cl)
     elif not files.get("survival_warnings"):
         out["claims_table"] = (
             "*(no* ``survival:`` *block in the cohort file: no survival analysis was run)*\n"
@@ -209,6 +220,54 @@ def cohort_summary(
     return out
 
 
+def analysis_title(analysis: str, titles: Mapping[str, str]) -> str:
+    """An analysis id in words: its title, and for a sensitivity variant (``<id>__<rule>_<0-1+>``)
+    the rule set and 0-1+ assignment it uses."""
+    if str(analysis) in titles:
+        return titles[str(analysis)]
+    base, _, variant = str(analysis).partition("__")
+    title = titles.get(base, base.replace("_", " "))
+    if not variant:
+        return title
+    rule, _, z = variant.rpartition("_")
+    return f"{title} (sensitivity: {rule}, IHC 0-1+ as {'HER2-0' if z == 'zero' else 'HER2-' + z})"
+
+
+def survival_claim_rows(claims: pd.DataFrame, titles: Mapping[str, str]) -> pd.DataFrame:
+    """The survival claims as the summary shows them: analysis titles, the role of each row, and no
+    verdict on a naive fit of a left-truncated cohort (biased by delayed entry; shown for contrast)."""
+    cl = claims.copy()
+    if "role" not in cl:
+        primary = cl["primary"].astype(str).str.lower().eq("true") if "primary" in cl else True
+        cl["role"] = pd.Series(primary, index=cl.index).map(
+            {True: "primary", False: "naive contrast"}
+        )
+    naive = cl["role"].astype(str).str.startswith("naive")
+    cl.loc[naive, "verdict"] = "not judged (naive fit, shown for contrast)"
+    cl["analysis"] = cl["analysis"].map(lambda a: analysis_title(str(a), titles))
+    keep = ["claim", "analysis", "role", "truncation", "estimate_of", "estimate", "ci_low", "ci_high",
+            "p", "verdict", "reason"]  # fmt: skip
+    return cl[[c for c in keep if c in cl]]
+
+
+def survival_sentence(rows: pd.DataFrame) -> str:
+    """One sentence per primary survival claim: the estimate, its verdict, and the naive contrast."""
+    parts = []
+    for claim, sub in rows.groupby("claim", sort=False):
+        prim = sub[sub["role"] == "primary"]
+        if prim.empty:
+            continue
+        r = prim.iloc[0]
+        text = f"{claim}: {r['estimate_of']} {r['estimate']:.2f} ({r['ci_low']:.2f}-{r['ci_high']:.2f}), {r['verdict']}"
+        naive = sub[sub["role"].astype(str).str.startswith("naive")]
+        if len(naive) and pd.notna(naive.iloc[0]["estimate"]):
+            text += (
+                f" (the naive fit, ignoring delayed entry, gives {naive.iloc[0]['estimate']:.2f})"
+            )
+        parts.append(text)
+    return ("Survival: " + "; ".join(parts) + ".") if parts else ""
+
+
 def summary_context(
     cohorts: Mapping[str, str],
     inputs: Mapping[str, str],
@@ -216,23 +275,53 @@ def summary_context(
     default_rule: str,
     config: Mapping[str, Any],
     cohort_files: list[str | Path],
+    titles: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """What the summary and provenance templates show, for every cohort.
 
-    ``inputs`` maps ``<cohort>__<name>`` to a result file (see :func:`cohort_summary`);
-    ``fields`` maps each cohort to its canonical field -> column mapping.
+    ``inputs`` maps ``<cohort>__<name>`` to a result file (see :func:`cohort_summary`; also
+    ``categories`` for the rule x 0-1+ table and ``fig_*`` PNGs shown as thumbnails) and
+    ``all__claims`` to results/claims.tsv; ``fields`` maps each cohort to its canonical field ->
+    column mapping; ``titles`` each cohort's analysis ids to their titles.
     """
+    claims_path = inputs.get("all__claims")
+    claims = read_tsv(claims_path) if claims_path and Path(claims_path).is_file() else None
+    defaults = dict(config.get("her2", {}).get("zero_one_plus", {}))
     summaries = []
     for name, label in cohorts.items():
         files = {k.split("__", 1)[1]: v for k, v in inputs.items() if k.startswith(f"{name}__")}
         notes = derivation_notes(dict(fields[name]))
-        summaries.append(cohort_summary(name, label, files, default_rule, notes))
+        c = cohort_summary(name, label, files, default_rule, notes, (titles or {}).get(name))
+        if files.get("categories"):
+            table = zero_one_table(pd.read_parquet(files["categories"]))
+            c["zero_one_table"] = _rst_table(table.reset_index())
+            c["zero_one_sentence"] = zero_one_sentence(table, defaults)
+        c["thumbnails"] = [thumbnail(files[k]) for k in sorted(files) if k.startswith("fig_")]
+        c["tables"] = table_paths(name, default_rule, bool(files.get("claims")))
+        c["headline"] = headline(c, claims)
+        summaries.append(c)
+    labels = {name: label for name, label in cohorts.items()}
     return {
         "cohorts": summaries,
         "config_hash": config_hash(dict(config), cohort_files),
         "default_rule": default_rule,
         "packages": summaries[0]["packages"] if summaries else {},
+        "evidence_table": _rst_table(evidence_rows(claims, labels))
+        if claims is not None
+        else "*(no claims table)*\n",
     }
+
+
+def table_paths(cohort: str, default_rule: str, survival: bool) -> list[str]:
+    """Where the cohort's main tables are (paths under the working directory)."""
+    paths = [
+        f"results/{cohort}/her2/{default_rule}/samples.tsv",
+        f"results/{cohort}/enrichment/{default_rule}/her2_low_enrichment.tsv",
+        f"results/{cohort}/enrichment/{default_rule}/genes.tsv",
+        f"results/{cohort}/enrichment/published_comparison.tsv",
+        f"results/{cohort}/claims/evidence.tsv",
+    ]
+    return paths + ([f"results/{cohort}/survival/claims.tsv"] if survival else [])
 
 
 def render(template_path: str | Path, context: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ rule report_summary:
         cohort_files=[COHORTS[c]["path"] for c in COHORTS],
         default_rule=DEFAULT_RULESET,
         fields={c: mapped_fields(COHORTS[c]) for c in COHORTS},
+        titles=analysis_titles(),
     log:
         "logs/report_summary/all.log",
     benchmark:

@@ -9,7 +9,7 @@ def main(smk):
     p = smk.params
     inputs = {k: v for k, v in smk.input.items() if "__" in k}
     context = summary_context(
-        p.cohorts, inputs, p.fields, p.default_rule, smk.config, p.cohort_files
+        p.cohorts, inputs, p.fields, p.default_rule, smk.config, p.cohort_files, p.titles
     )
     write_text(render(smk.input.template, context), smk.output.summary)
     write_text(render(smk.input.provenance_template, context), smk.output.provenance)
