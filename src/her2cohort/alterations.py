@@ -322,9 +322,3 @@ def alteration_tables(tables: Any, alterations: AlterationSet) -> AlterationTabl
     for alt, text in unknown.items():
         log.warning("%s: %s", alt, text)
     return AlterationTables(matrix, calls, summary, notes)
-
-
-def oncoprint_rows(summary: pd.DataFrame) -> list[str]:
-    """The rows an oncoprint shows: the published table's alterations that were profiled."""
-    keep = ~summary["extension"].astype(bool) & (summary["n_profiled"] > 0)
-    return [str(a) for a in summary.loc[keep, "alteration"]]

@@ -5,6 +5,7 @@ rule figures_her2:
     input:
         categories="results/{cohort}/her2/categories.parquet",
         transitions="results/{cohort}/her2/transitions.tsv",
+        samples=f"results/{{cohort}}/her2/{DEFAULT_RULESET}/samples.tsv",
     output:
         **report_figure(
             "composition",
@@ -64,6 +65,7 @@ rule figures_enrichment:
     params:
         label=cohort_label,
         published=lambda wc: wc.ruleset == config["enrichment"]["published_ruleset"],
+        zero_one_plus=lambda wc: HER2[wc.ruleset]["zero_one_plus"],
     threads: 1
     resources:
         mem_mb=500,
@@ -79,6 +81,8 @@ rule figures_oncoprint:
         matrix="results/{cohort}/alterations/matrix.parquet",
         samples=f"results/{{cohort}}/her2/{DEFAULT_RULESET}/samples.tsv",
         summary="results/{cohort}/alterations/summary.tsv",
+        calls="results/{cohort}/alterations/calls.tsv",
+        clinical="results/{cohort}/clinical/clinical.parquet",
     output:
         **report_figure(
             "png",
@@ -94,6 +98,7 @@ rule figures_oncoprint:
     params:
         label=cohort_label,
         ruleset=DEFAULT_RULESET,
+        zero_one_plus=HER2[DEFAULT_RULESET]["zero_one_plus"],
     threads: 1
     resources:
         mem_mb=600,
@@ -102,3 +107,33 @@ rule figures_oncoprint:
         CONDA_ENV
     script:
         "../scripts/figures_oncoprint.py"
+
+
+rule figures_volcano:
+    input:
+        genes="results/{cohort}/enrichment/{ruleset}/genes.tsv",
+    output:
+        **report_figure(
+            "png",
+            "results/{cohort}/figures/enrichment_volcano_{ruleset}",
+            "enrichment_volcano.rst",
+            "2 HER2-low enrichment",
+            figure="every gene (volcano)",
+            **{"rule set": "{ruleset}"},
+        ),
+    log:
+        "logs/figures_volcano/{cohort}_{ruleset}.log",
+    benchmark:
+        "logs/benchmarks/figures_volcano/{cohort}_{ruleset}.tsv"
+    params:
+        label=cohort_label,
+        zero_one_plus=lambda wc: HER2[wc.ruleset]["zero_one_plus"],
+        label_top=config["enrichment"]["genes"]["label_top"],
+    threads: 1
+    resources:
+        mem_mb=600,
+        runtime=10,
+    conda:
+        CONDA_ENV
+    script:
+        "../scripts/figures_volcano.py"

@@ -10,7 +10,8 @@ from her2cohort.runner import run
 
 def main(smk):
     out, label = smk.output, smk.params.label
-    composition = fh.composition(pd.read_parquet(smk.input.categories), label)
+    unresolved = fh.unresolved_samples(read_tsv(smk.input.samples))
+    composition = fh.composition(pd.read_parquet(smk.input.categories), label, unresolved)
     save(composition, out.composition, out.composition_svg)
     transitions = fh.transition_heatmaps(read_tsv(smk.input.transitions), label)
     save(transitions, out.transitions, out.transitions_svg)

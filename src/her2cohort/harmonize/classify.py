@@ -7,6 +7,12 @@ import pandas as pd
 
 from her2cohort.terms import RULESETS, ZERO_ONE_OPTIONS, IshCuts
 
+#: the reason of a sample whose clinical HER2 status is negative but has no IHC score: HER2-negative,
+#: yet HER2-0 and HER2-low cannot be told apart (figures label it, never as an unknown status)
+NEGATIVE_UNRESOLVED_REASON = (
+    "no IHC score: HER2-negative, but HER2-0 and HER2-low cannot be told apart"
+)
+
 
 def ish_group(ratio: float, cn: float, cuts: IshCuts | None = None) -> float:
     """ASCO/CAP 2018 dual-probe ISH group (1-5), NaN where ratio or copy number is missing."""
@@ -168,9 +174,7 @@ def classify(
             category[pos] = "HER2-positive"
             reason[pos] = "no IHC/ISH values; clinical HER2 status positive"
             neg = no_info & (hs == "negative")
-            reason[neg] = (
-                "no IHC score: HER2-negative, but HER2-0 and HER2-low cannot be told apart"
-            )
+            reason[neg] = NEGATIVE_UNRESOLVED_REASON
     return pd.DataFrame(
         {
             "ish_group": group.to_numpy(),
