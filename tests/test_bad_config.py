@@ -134,7 +134,7 @@ COHORT_CASES = [
     (
         "unknown canonical field",
         lambda c: c["sample_fields"].update(her2_ihc_scor="X"),
-        r"mini_brca.yaml: sample_fields: Additional properties are not allowed \('her2_ihc_scor'",
+        r"mini_brca.yaml: sample_fields: Unevaluated properties are not allowed \('her2_ihc_scor'",
     ),
     (
         "vocabulary key typo",
@@ -181,6 +181,67 @@ def test_bad_cohort_file_is_one_line(tmp_path: Path, label: str, edit: Any, mess
         _cohort(tmp_path, edit)
     text = str(err.value)
     assert "\n" not in text and re.search(message, text), text
+
+
+SURVIVAL_CASES = [
+    (
+        "dss without the cause of death",
+        lambda c: c["survival"]["analyses"]["her2_all"].update(endpoint="dss"),
+        r"mini_brca.yaml: survival analysis her2_all has endpoint dss, which needs the cause of "
+        r"death: patient_fields.vital_status is not mapped",
+    ),
+    (
+        "cause of death as a sample field",
+        lambda c: c["sample_fields"].update(vital_status="VITAL_STATUS"),
+        r"mini_brca.yaml: sample_fields: Unevaluated properties are not allowed \('vital_status'",
+    ),
+    (
+        "unknown alteration group",
+        lambda c: c["survival"]["analyses"].update(
+            pik3ca={"group": {"alteration": "PIK3CA_mutation"}, "levels": ["wild-type", "altered"]}
+        ),
+        r"mini_brca.yaml: survival analysis pik3ca: alteration PIK3CA_mutation is not a row of",
+    ),
+    (
+        "claim horizon not computed",
+        lambda c: c["survival"]["claims"]["her2_low_vs_zero"].update(tau=90),
+        r"mini_brca.yaml: claim her2_low_vs_zero: tau 90 is not one of rmst_taus \[60.0, 120.0\]",
+    ),
+    (
+        "claim on the reference level",
+        lambda c: c["survival"]["claims"]["her2_low_vs_zero"]["rule"].update(term="group:HER2-0"),
+        r"claim her2_low_vs_zero: term group:HER2-0 is not a coefficient of model adjusted",
+    ),
+    (
+        "claim on an unknown model",
+        lambda c: c["survival"]["claims"]["her2_low_vs_zero"].update(model="full"),
+        r"mini_brca.yaml: claim her2_low_vs_zero: model full is not a model of her2_all",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "edit", "message"), SURVIVAL_CASES, ids=[c[0] for c in SURVIVAL_CASES]
+)
+def test_bad_survival_block_is_one_line(
+    tmp_path: Path, label: str, edit: Any, message: str
+) -> None:
+    """What the schema cannot check, as workflow/rules/survival.smk checks it before any job."""
+    with pytest.raises(DataError) as err:
+        cohort = _cohort(tmp_path, edit)
+        ids = sv.alteration_ids(str(REPO / "config" / "alterations.yaml"))
+        sv.check_survival_config(cohort, BASE["her2"], ids)
+    text = str(err.value)
+    assert "\n" not in text and re.search(message, text), text
+
+
+def test_dss_with_the_cause_of_death_mapped_passes(tmp_path: Path) -> None:
+    def edit(c: dict[str, Any]) -> None:
+        c["survival"]["analyses"]["her2_all"]["endpoint"] = "dss"
+        c.setdefault("patient_fields", {})["vital_status"] = "VITAL_STATUS"
+
+    cohort = _cohort(tmp_path, edit)
+    sv.check_survival_config(cohort, BASE["her2"], {"PIK3CA_mut"})
 
 
 ALTERATION_CASES = [

@@ -143,6 +143,35 @@ def test_vocabulary_misses_are_counted() -> None:
     # 'Unk/ND' (listed as unknown), 'Unknown' (a missing-number word) and <NA> are not warnings
 
 
+def test_vital_status_maps_to_causes_and_counts_misses() -> None:
+    """The cause of death (patient level): disease / other / alive, unlisted values counted."""
+    cohort, samples, patients = _toy()
+    cohort["patient_fields"] = {**cohort["patient_fields"], "vital_status": "VITAL"}
+    cohort["vocabularies"] = {
+        **VOCABS,
+        "vital_status": {
+            "disease": ["Died of Disease"],
+            "other": ["Died of Other Causes"],
+            "alive": ["Living"],
+        },
+    }
+    patients = patients.assign(VITAL=["Died of Disease", "Living", "Died, cause unknown"])
+    clinical, warnings = build_clinical(cohort, samples, patients)
+    by_patient = clinical.drop_duplicates("patient_id").set_index("patient_id")["vital_status"]
+    assert by_patient.loc["P1"] == "disease" and by_patient.loc["P2"] == "alive"
+    assert pd.isna(by_patient.loc["P3"]) and pd.isna(by_patient.loc["P9"])
+    miss = warnings[warnings["field"] == "vital_status"].to_dict("records")
+    assert miss == [
+        {
+            "field": "vital_status",
+            "column": "VITAL",
+            "value": "Died, cause unknown",
+            "count": 1,
+            "action": "not in vocabulary: treated as unknown",
+        }
+    ]
+
+
 def test_no_warnings_gives_empty_table_with_columns() -> None:
     cohort, samples, patients = _toy()
     cohort["sample_fields"] = {"her2_ihc": "IHC"}

@@ -157,7 +157,7 @@ def test_load_cohort_unknown_field_is_one_line(tmp_path: Path) -> None:
     config = {"cohort_dir": str(folder), "vocabularies": {}}
     assert _error(load_cohort, config, "mini_brca") == (
         f"{folder / 'mini_brca.yaml'}: sample_fields: "
-        "Additional properties are not allowed ('her2_score' was unexpected)"
+        "Unevaluated properties are not allowed ('her2_score' was unexpected)"
     )
 
 

@@ -279,5 +279,8 @@ def test_metabric_rows_say_what_cannot_be_computed(metabric_tables, metabric_cli
         ).set_index("alteration")
         assert table["status"].str.startswith("not computable").all()
         assert table["pct_her2_low"].isna().all()
-        assert table.loc["MYC_amp", "status"] == "not computable: no CNA file in this copy of the study"
+        assert (
+            table.loc["MYC_amp", "status"]
+            == "not computable: no CNA file in this copy of the study"
+        )
         assert table.loc["PIK3CA_mut", "n_altered"] == 975

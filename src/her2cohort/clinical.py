@@ -50,6 +50,7 @@ VOCAB_OF = {f: "receptor" for f in RECEPTOR_FIELDS} | {
     "sample_type": "sample_type",
     "her2_cn_status": "cn_status",
     "subtype": "subtype",
+    "vital_status": "vital_status",
 }
 
 #: the canonical values each vocabulary maps raw values to (a closed set, checked by the schema:
@@ -60,6 +61,8 @@ VOCABULARY_VALUES: dict[str, tuple[str, ...]] = {
     "os_status": ("event", "censored", "unknown"),
     "cn_status": ("gain", "neutral", "loss", "unknown"),
     "sample_type": ("primary", "metastasis", "unknown"),
+    # cause of death (METABRIC's VITAL_STATUS): the disease-specific survival endpoint's causes
+    "vital_status": ("disease", "other", "alive", "unknown"),
 }
 OPEN_VOCABULARIES = ("subtype",)
 
@@ -108,6 +111,7 @@ CLINICAL_COLUMNS = [
     "sequencing_time",
     "os_months",
     "os_event",
+    "vital_status",
     *[f"raw_{f}" for f in AUDITED_STATUS_FIELDS],
 ]
 WARNING_COLUMNS = ["field", "column", "value", "count", "action"]

@@ -124,7 +124,10 @@ def make_workdir(tmp: Path, cohort_file: Path | None = None, study: Path | None 
             "cohort_dir": str(work / "cohorts"),
             "mirrors": [str(mirror)],
             "alterations": str(REPO / "config" / "alterations.yaml"),
-            "published_table": str(REPO / "config" / "published" / "her2_low_table.tsv"),
+            # the published table's 16 rows under the fixture's study id (counts scaled down), so
+            # the report shows a full replication table
+            "published_table": str(FIXTURES / "config" / "published_mini.tsv"),
+            "claims": str(REPO / "config" / "claims.yaml"),
         },
     )
     return work

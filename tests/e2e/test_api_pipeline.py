@@ -42,6 +42,7 @@ def run_pipeline(work: Path, source: str, base_url: str | None = None) -> None:
         "mirrors": [str(shared_study("breast_msk_2018").parent)],
         "alterations": str(REPO / "config" / "alterations.yaml"),
         "published_table": str(REPO / "config" / "published" / "her2_low_table.tsv"),
+        "claims": str(REPO / "config" / "claims.yaml"),
         "source": source,
     }
     if base_url:

@@ -346,6 +346,7 @@ def damaged_run(tmp_path_factory) -> tuple[Path, Any]:
             "mirrors": [str(mirror)],
             "alterations": str(REPO / "config" / "alterations.yaml"),
             "published_table": str(REPO / "config" / "published" / "her2_low_table.tsv"),
+            "claims": str(REPO / "config" / "claims.yaml"),
             "api": {
                 "base_url": "http://127.0.0.1:9/api",
                 "max_attempts": 1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -194,15 +195,17 @@ def test_interrupted_run_recovers_with_the_make_command(tmp_path: Path) -> None:
 
 CAPTION_PHRASES = {
     "her2_composition.rst": "Bars are percentages of all samples",
-    "her2_transitions.rst": "Off-diagonal cells between HER2-0",
+    "her2_transitions.rst": "Cells give n and the row percentage",
     "enrichment_share.rst": "Error bars are Wilson 95% intervals",
     "enrichment_forest.rst": "Mantel-Haenszel odds ratio stratified by HR status",
     "oncoprint.rst": "sorted by HER2 category under the default rule set",
     "summary_caption.rst": "One-page summary of the run",
     "provenance_caption.rst": "Where every number came from",
-    "survival_km.rst": "with 95% confidence bands (log-log)",
+    "survival_km.rst": "each curve stops when fewer than 10 patients remain at risk",
+    "enrichment_volcano.rst": "Every gene, not only the configured rows",
+    "claims_forest.rst": "The evidence table",
     "survival_forest.rst": "Cox proportional-hazards models (Efron ties)",
-    "claims.rst": "Each configured claim about survival",
+    "survival_claims.rst": "Each configured claim about survival",
 }
 
 
@@ -242,7 +245,10 @@ def test_survival_stage_on_fixture(mini_run: Path) -> None:
     groups = data.set_index("patient_id")["group"]
     assert groups["P1"] == "HER2-0" and groups["P3"] == "HER2-positive"
     claims = read_tsv(surv / "claims.tsv")
-    assert claims["verdict"].isin(["supported", "contradicted", "inconclusive"]).all()
+    judged = claims[~claims["role"].astype(str).str.startswith("naive")]
+    assert (
+        judged["verdict"].isin(["supported", "contradicted", "inconclusive", "not testable"]).all()
+    )
     for name in ("km_curves.tsv", "ph_test.tsv", "logrank.tsv", "km.tsv"):
         assert (surv / "her2_all" / name).is_file(), name
     figures = surv.parent / "figures"
@@ -251,3 +257,72 @@ def test_survival_stage_on_fixture(mini_run: Path) -> None:
             assert (figures / f"survival_her2_all_{kind}.{ext}").is_file(), (kind, ext)
     # each figure is written once: no copies beside the survival tables
     assert not list(surv.glob("*/*.png"))
+
+
+#: the message a figure draws instead of a plot of an empty table (per figure stem prefix)
+EMPTY_MESSAGES = (
+    "cannot be derived",
+    "could be computed",
+    "no gene has an odds ratio",
+    "no claim has an estimate",
+    "nothing to draw",
+    "not fitted",
+)
+
+
+def _svg_says_why(svg: Path) -> bool:
+    text = svg.read_text()
+    return any(m in text for m in EMPTY_MESSAGES)
+
+
+def test_report_as_a_reader_sees_it(mini_run: Path) -> None:
+    """No figure of an empty table; all 16 published rows with their match status; no verdict on a
+    naive survival row; no internal analysis id in the summary or in any caption template."""
+    results = mini_run / "results"
+    figures = results / "mini_brca" / "figures"
+    # an empty genes table draws a message, a non-empty one a plot
+    for rule in ("ihc_only", "asco_cap_2018"):
+        genes = read_tsv(results / "mini_brca" / "enrichment" / rule / "genes.tsv")
+        has_or = genes["odds_ratio"].notna().any() if len(genes) else False
+        assert _svg_says_why(figures / f"enrichment_volcano_{rule}.svg") != has_or, rule
+        enrichment = read_tsv(
+            results / "mini_brca" / "enrichment" / rule / "her2_low_enrichment.tsv"
+        )
+        computed = enrichment["status"].astype(str).str.startswith("computed").any()
+        assert _svg_says_why(figures / f"enrichment_forest_{rule}.svg") != computed, rule
+    transitions = read_tsv(results / "mini_brca" / "her2" / "transitions.tsv")
+    paired = len(transitions) > 0 and transitions.select_dtypes("number").to_numpy().sum() > 0
+    assert _svg_says_why(figures / "her2_transitions.svg") != paired
+    claims = read_tsv(results / "claims.tsv")
+    assert _svg_says_why(results / "claims_forest.svg") != claims["estimate"].notna().any()
+
+    summary = (results / "summary" / "summary.html").read_text()
+    text = re.sub(r"<[^>]+>", " ", summary)
+    # all 16 published rows, each with its match status
+    published = read_tsv(FIXTURES / "config" / "published_mini.tsv")
+    comparison = read_tsv(results / "mini_brca" / "enrichment" / "published_comparison.tsv")
+    comparison = comparison[comparison["alteration"].isin(published["alteration"])]
+    assert len(comparison) == 16
+    for row in comparison.itertuples():
+        assert re.search(rf"{row.alteration}\s+.*?\b(yes|no)\b", text, re.S), row.alteration
+    assert set(published["alteration"]) == set(comparison["alteration"])
+    # naive survival rows are shown for contrast, never judged
+    surv = read_tsv(results / "mini_brca" / "survival" / "claims.tsv")
+    role = (
+        surv["role"] if "role" in surv else surv["primary"].map({True: "primary", False: "naive"})
+    )
+    naive = surv[role.astype(str).str.startswith("naive")]
+    assert (
+        len(naive)
+        and not naive["verdict"].isin(["supported", "contradicted", "inconclusive"]).any()
+    )
+    assert "not judged" in text
+    # analysis ids never reach a reader: not in the summary, not in a caption template
+    ids = yaml.safe_load((FIXTURES / "config" / "cohorts" / "mini_brca.yaml").read_text())[
+        "survival"
+    ]["analyses"]
+    for analysis in ids:
+        assert analysis not in text, analysis
+    assert "__" not in text
+    for caption in (REPO / "workflow" / "report").glob("*.rst"):
+        assert "wildcards.analysis" not in caption.read_text(), caption.name

@@ -23,8 +23,12 @@ def test_configured_analyses_expand_with_sensitivity_variants():
     metabric = load_cohort(config, "brca_metabric")
     assert sv.settings_from_config(metabric["survival"]).truncations == ("none",)
     assert sv.claim_analyses(metabric["survival"]["claims"]) == [
+        "her2pos_pik3ca",
+        "her2pos_pten",
         "her2pos_subtype",
+        "her2pos_subtype_dss",
         "subtype_her2_all",
+        "subtype_her2_all_dss",
     ]
 
 

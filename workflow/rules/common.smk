@@ -13,6 +13,7 @@ from her2cohort.source.folder import locate_study
 from her2cohort.source.tables import TABLE_FILES
 from her2cohort.survival import (
     ANALYSIS_FILES,
+    CLAIM_TABLES,
     claim_analyses,
     expand_analyses,
     settings_from_config,
@@ -116,10 +117,24 @@ def summary_inputs(wildcards):
             f"results/{cohort}/enrichment/{DEFAULT_RULESET}/her2_low_enrichment.tsv"
         )
         files[f"{cohort}__clinical_warnings"] = f"results/{cohort}/clinical/warnings.tsv"
+        files[f"{cohort}__categories"] = f"results/{cohort}/her2/categories.parquet"
+        # thumbnails on the summary page (sorted by key: composition, forest, volcano, KM)
+        figures = f"results/{cohort}/figures"
+        files[f"{cohort}__fig_1"] = f"{figures}/her2_composition.png"
+        files[f"{cohort}__fig_2"] = f"{figures}/enrichment_forest_{DEFAULT_RULESET}.png"
+        files[f"{cohort}__fig_3"] = f"{figures}/enrichment_volcano_{DEFAULT_RULESET}.png"
         if SURVIVAL_ANALYSES[cohort]:
             files[f"{cohort}__claims"] = f"results/{cohort}/survival/claims.tsv"
             files[f"{cohort}__survival_warnings"] = f"results/{cohort}/survival/warnings.tsv"
+            first = next(iter(SURVIVAL_ANALYSES[cohort]))
+            files[f"{cohort}__fig_4"] = f"{figures}/survival_{first}_km.png"
+    files["all__claims"] = "results/claims.tsv"
     return files
+
+
+def analysis_titles():
+    """Cohort -> analysis id -> its title (variants carry their rule set and 0-1+ assignment)."""
+    return {c: {a: an.title for a, an in SURVIVAL_ANALYSES[c].items()} for c in COHORTS}
 
 
 def claims_cohort_inputs(wildcards):
@@ -143,6 +158,25 @@ def survival_files(*tables):
     return {t: f"results/{{cohort}}/survival/{{analysis}}/{t}.tsv" for t in tables}
 
 
+def survival_tables_inputs(wildcards):
+    """The clinical table and HER2 categories; the alteration matrix and its summary too for an
+    analysis grouped by an alteration."""
+    c = wildcards.cohort
+    inputs = {
+        "clinical": f"results/{c}/clinical/clinical.parquet",
+        "categories": f"results/{c}/her2/categories.parquet",
+    }
+    if SURVIVAL_ANALYSES[c][wildcards.analysis].alteration is not None:
+        inputs["matrix"] = f"results/{c}/alterations/matrix.parquet"
+        inputs["alteration_summary"] = f"results/{c}/alterations/summary.tsv"
+    return inputs
+
+
+def dss_analyses(cohort):
+    """The cohort's disease-specific analyses (they also draw cumulative incidence)."""
+    return [a for a, spec in SURVIVAL_ANALYSES[cohort].items() if spec.endpoint == "dss"]
+
+
 # Analyses and settings go to the scripts as plain dicts: Snakemake tracks such params for reruns.
 def survival_analysis(wildcards):
     return SURVIVAL_ANALYSES[wildcards.cohort][wildcards.analysis].as_dict()
@@ -156,12 +190,23 @@ def survival_claims(wildcards):
     return cohort_config(wildcards)["survival"]["claims"]
 
 
+def survival_claim_analyses(wildcards):
+    """The analyses the claims rest on and their HER2 sensitivity variants (plain dicts)."""
+    used = claim_analyses(survival_claims(wildcards))
+    analyses = SURVIVAL_ANALYSES[wildcards.cohort]
+    return {
+        a: spec.as_dict()
+        for a, spec in analyses.items()
+        if a in used or spec.sensitivity_of in used
+    }
+
+
 def survival_summary_inputs(wildcards):
     c = wildcards.cohort
-    used = claim_analyses(survival_claims(wildcards))  # the analyses the claims rest on
+    used = survival_claim_analyses(wildcards)
     analyses = SURVIVAL_ANALYSES[c]
     inputs = {"exclusions": [f"results/{c}/survival/{a}/exclusions.tsv" for a in analyses]}
-    for kind in ("cox", "contrasts", "lrt", "models"):
+    for kind in CLAIM_TABLES:
         inputs[kind] = [f"results/{c}/survival/{a}/{kind}.tsv" for a in used]
     return inputs
 
@@ -217,6 +262,11 @@ def survival_targets(cohort):
             for kind in ("km", "forest")
             for ext in ("png", "svg")
         ]
+    outs += [
+        f"results/{cohort}/figures/survival_{a}_cif.{ext}"
+        for a in dss_analyses(cohort)
+        for ext in ("png", "svg")
+    ]
     outs += [f"results/{cohort}/survival/{f}" for f in ("warnings.tsv", "claims.tsv")]
     return outs
 

@@ -8,12 +8,14 @@ from her2cohort.runner import run
 
 
 def main(smk):
-    tables = {}  # analysis -> {cox, contrasts, lrt, models}
-    for kind in ("cox", "contrasts", "lrt", "models"):
+    tables = {}  # analysis -> {cox, contrasts, lrt, models, km, ph_test, rmst}
+    for kind in sv.CLAIM_TABLES:
         for path in smk.input[kind]:
             tables.setdefault(Path(path).parent.name, {})[kind] = read_tsv(path)
     exclusions = [read_tsv(path) for path in smk.input.exclusions]
-    summary = sv.survival_summary(exclusions, tables, smk.params.claims, smk.params.settings)
+    summary = sv.survival_summary(
+        exclusions, tables, smk.params.claims, smk.params.settings, smk.params.analyses
+    )
     write_tsv(summary.warnings, smk.output.warnings)
     write_tsv(summary.claims, smk.output.claims)
 

@@ -1,9 +1,12 @@
 """Survival figures of one analysis: the Kaplan-Meier figure (:mod:`.km`) and the Cox forest
-(:mod:`.forest`), drawn from the analysis' tables.
+(:mod:`.forest`), drawn from the analysis' tables; a disease-specific analysis' cumulative
+incidence figure is :func:`her2cohort.figures.cif.cif_figure`.
 
 The figures draw the computed tables (``km_curves``, ``logrank``, ``cox``), so a figure always
-shows exactly what the tables report; only the numbers at risk under the curves are counted from
-the analysis table (``data.tsv``), at the plot's tick times.
+shows exactly what the tables report; only the numbers at risk under the curves and the patients
+per level in the forest are counted from the analysis table (``data.tsv``). For the ``dss``
+endpoint the curves are disease-specific survival (deaths of other causes censored), and the
+y axis says so.
 """
 
 from __future__ import annotations
@@ -19,7 +22,11 @@ from her2cohort.figures.forest import forest_figure
 from her2cohort.figures.km import group_colors, km_figure, km_panel
 from her2cohort.figures.style import message_figure
 
+#: the KM y-axis label per endpoint
+SURVIVAL_LABEL = {"os": "Overall survival", "dss": "Disease-specific survival"}
+
 __all__ = [
+    "SURVIVAL_LABEL",
     "SurvivalFigures",
     "forest_figure",
     "group_colors",
@@ -74,6 +81,7 @@ def survival_figures(
             settings.plot_max_months,
             settings.plot_step_months,
         )
+        _label_endpoint(km, analysis.endpoint)
     if tables["cox"].empty:
         models = tables.get("models")
         notes = sorted(set(models["notes"].dropna().astype(str))) if models is not None else []
@@ -84,5 +92,18 @@ def survival_figures(
             "(models.tsv says why for every model and truncation)",
         )
     else:
-        forest = forest_figure(tables["cox"], analysis.title, analysis.references)
+        forest = forest_figure(
+            tables["cox"],
+            analysis.title,
+            analysis.references,
+            data=tables.get("data"),
+            analysis=analysis,
+        )
     return SurvivalFigures(km, forest)
+
+
+def _label_endpoint(fig: Figure, endpoint: str) -> None:
+    """Name the survival axis by the endpoint (the KM panels are drawn as overall survival)."""
+    for ax in fig.axes:
+        if ax.get_ylabel() == SURVIVAL_LABEL["os"]:
+            ax.set_ylabel(SURVIVAL_LABEL.get(endpoint, SURVIVAL_LABEL["os"]))

@@ -15,17 +15,22 @@ Conventions (chosen to agree with R's ``survival`` package, the field's referenc
 One module per concept, each documenting its methods:
 
 =================  ===============================================================================
-``settings``       the ``survival:`` settings, analyses and HER2 sensitivity variants; p-values
+``settings``       the ``survival:`` settings, analyses and HER2 sensitivity variants; p-values;
+                   the checks of a cohort's block the schema cannot make
+``groups``         per-patient alteration groups and cause-of-death codes (``endpoint: dss``)
 ``table``          the analysis table (one row per patient) and its exclusion counts
 ``km``             Kaplan-Meier curves (R's survfit), medians, survival at t, numbers at risk
 ``logrank``        log-rank tests (lifelines naive; (entry, time] risk sets when truncated)
 ``cox``            Cox PH fits (lifelines, Efron ties), contrasts, fit statistics, LR tests
+``fitting``        whether a model can be fitted, the fit or why not
 ``ph``             the PH test (R's cox.zph, survival >= 3.0)
 ``concordance``    Harrell's C, Uno's C, Harrell's C on the risk sets (R's concordance())
 ``rmst``           restricted mean survival time and its group differences (R's survfit rmean)
 ``periods``        period-specific hazard ratios: Cox per follow-up period (R's survSplit + coxph)
 ``competing``      Aalen-Johansen incidence (R's multi-state survfit) and cause-specific Cox
-``claims``         claims and their verdicts
+``nonph``          an analysis' RMST and period tables, flagged where the PH test fails
+``claims``         the claims' decision rules (HR, LR test, RMST when PH fails)
+``claim_rows``     the claims table: each claim's primary, contrast and sensitivity rows
 ``analysis``       one analysis end to end, a cohort's summary (the workflow's entry points)
 =================  ===============================================================================
 
@@ -41,17 +46,23 @@ from her2cohort.survival.analysis import (
     survival_summary,
     survival_tables,
 )
+from her2cohort.survival.claim_rows import (
+    CLAIM_TABLES,
+    claim_analyses,
+    claims_table,
+    evaluate_claim,
+)
 from her2cohort.survival.claims import (
     CLAIM_COLUMNS,
     Verdict,
     WorstGroupVerdict,
-    claim_analyses,
-    claims_table,
-    evaluate_claim,
+    rmst_pairs,
     rule_text,
     verdict_difference,
     verdict_no_added_value,
+    verdict_rmst_difference,
     verdict_worst_group,
+    verdict_worst_group_rmst,
 )
 from her2cohort.survival.competing import (
     CAUSES,
@@ -82,6 +93,13 @@ from her2cohort.survival.cox import (
     model_summary,
     null_loglik,
 )
+from her2cohort.survival.groups import (
+    CAUSE_OF,
+    alteration_caveat,
+    cause_codes,
+    cause_conflicts,
+    patient_alteration,
+)
 from her2cohort.survival.km import (
     CURVE_COLUMNS,
     KM_CURVES_COLUMNS,
@@ -103,15 +121,28 @@ from her2cohort.survival.logrank import (
     logrank,
     logrank_table,
 )
+from her2cohort.survival.nonph import (
+    PERIOD_FILE_COLUMNS,
+    RMST_FILE_COLUMNS,
+    period_tables,
+    ph_global,
+    rmst_tables,
+)
 from her2cohort.survival.periods import PERIOD_COLUMNS, period_bounds, period_cox, split_periods
 from her2cohort.survival.ph import PH_COLUMNS, cox_zph, lifelines_ph_test
 from her2cohort.survival.rmst import RMST_COLUMNS, Rmst, rmst, rmst_difference, rmst_table
 from her2cohort.survival.settings import (
+    ALTERED,
     CONF_LEVEL,
+    ENDPOINTS,
+    HER2_WHERE,
     TRUNCATIONS,
+    WILD_TYPE,
     Analysis,
     Settings,
     Z,
+    alteration_ids,
+    check_survival_config,
     chi2_sf,
     expand_analyses,
     norm_p,
@@ -132,26 +163,34 @@ from her2cohort.survival.table import (
 )
 
 __all__ = [
+    "ALTERED",
     "ANALYSIS_FILES",
     "ANALYSIS_TABLES",
     "CAUSES",
+    "CAUSE_OF",
     "CIF_COLUMNS",
     "CIF_CURVES_COLUMNS",
     "CIF_TABLE_COLUMNS",
     "CLAIM_COLUMNS",
+    "CLAIM_TABLES",
     "CONF_LEVEL",
     "CONTRAST_COLUMNS",
     "COX_COLUMNS",
     "CS_COX_COLUMNS",
     "CURVE_COLUMNS",
+    "ENDPOINTS",
+    "HER2_WHERE",
     "KM_CURVES_COLUMNS",
     "LOGRANK_COLUMNS",
     "LRT_COLUMNS",
     "PERIOD_COLUMNS",
+    "PERIOD_FILE_COLUMNS",
     "PH_COLUMNS",
     "RMST_COLUMNS",
+    "RMST_FILE_COLUMNS",
     "TRUNCATIONS",
     "WARNING_COLUMNS",
+    "WILD_TYPE",
     "Z",
     "Analysis",
     "AnalysisTable",
@@ -168,11 +207,16 @@ __all__ = [
     "Verdict",
     "WorstGroupVerdict",
     "aalen_johansen",
+    "alteration_caveat",
+    "alteration_ids",
     "as_written",
     "build_analysis_table",
+    "cause_codes",
+    "cause_conflicts",
     "cause_specific_cox",
     "cause_specific_table",
     "check_causes",
+    "check_survival_config",
     "chi2_sf",
     "cif_at",
     "cif_curves",
@@ -199,22 +243,27 @@ __all__ = [
     "km_quantile",
     "km_table",
     "lifelines_ph_test",
+    "loglog_ci",
     "logrank",
     "logrank_table",
-    "loglog_ci",
     "lr_test",
     "model_summary",
     "norm_p",
     "null_loglik",
     "number_at_risk",
+    "patient_alteration",
     "patient_her2",
     "patient_values",
     "period_bounds",
     "period_cox",
+    "period_tables",
+    "ph_global",
     "read_table",
     "rmst",
     "rmst_difference",
+    "rmst_pairs",
     "rmst_table",
+    "rmst_tables",
     "rule_text",
     "run_analysis",
     "settings_from_config",
@@ -223,5 +272,7 @@ __all__ = [
     "survival_tables",
     "verdict_difference",
     "verdict_no_added_value",
+    "verdict_rmst_difference",
     "verdict_worst_group",
+    "verdict_worst_group_rmst",
 ]

@@ -1,10 +1,14 @@
 """One survival analysis end to end, and a cohort's summary: what the workflow's scripts call.
 
 * :func:`survival_tables`: the analysis table (one row per patient), its exclusions, the KM
-  curves, and KM, log-rank and Cox PH tables (contrasts, fit statistics, LR and PH tests), fitted
-  to the analysis table exactly as written to ``data.tsv`` (so anyone refitting that file
-  elsewhere, e.g. in R, gets the same numbers);
+  curves, and KM, log-rank and Cox PH tables (contrasts, fit statistics, LR and PH tests), RMST
+  and period-specific hazard ratios (:mod:`.nonph`), and for the ``dss`` endpoint the cumulative
+  incidence of both causes (:mod:`.competing`), fitted to the analysis table exactly as written to
+  ``data.tsv`` (so anyone refitting that file elsewhere, e.g. in R, gets the same numbers);
 * :func:`survival_summary`: a cohort's data warnings (all analyses) and its claims' verdicts.
+
+For the ``dss`` endpoint the table's ``event`` is the death of the disease, so KM, log-rank, Cox
+and the PH test are the cause-specific ones (deaths of other causes censored).
 """
 
 from __future__ import annotations
@@ -13,32 +17,42 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-import numpy as np
 import pandas as pd
 
-from her2cohort.survival.claims import claims_table
+from her2cohort.survival.claim_rows import claims_table
+from her2cohort.survival.competing import (
+    CIF_CURVES_COLUMNS,
+    CIF_TABLE_COLUMNS,
+    cif_curves,
+    cif_table,
+)
 from her2cohort.survival.cox import (
     COX_COLUMNS,
     LRT_COLUMNS,
     CoxFit,
     cox_table,
-    fit_cox,
     group_contrasts,
     lr_test,
     model_summary,
 )
+from her2cohort.survival.fitting import not_fittable, try_fit, unfitted_model_row
 from her2cohort.survival.km import km_curves, km_table
 from her2cohort.survival.logrank import LOGRANK_COLUMNS, logrank_table
+from her2cohort.survival.nonph import period_tables, rmst_tables
 from her2cohort.survival.ph import cox_zph, lifelines_ph_test
 from her2cohort.survival.settings import Analysis, Settings
-from her2cohort.survival.table import as_written, build_analysis_table, fit_population
+from her2cohort.survival.table import as_written, build_analysis_table
 
 log = logging.getLogger(__name__)
 
 #: the tables :func:`run_analysis` returns (one TSV each)
-ANALYSIS_TABLES = ("km", "logrank", "cox", "contrasts", "models", "lrt", "ph_test")
+ANALYSIS_TABLES = (
+    *("km", "logrank", "cox", "contrasts", "models", "lrt", "ph_test"),
+    *("rmst", "periods", "cif"),
+)
 #: the tables :func:`survival_tables` returns, in order (``survival/{analysis}/<name>.tsv``)
-ANALYSIS_FILES = ("data", "exclusions", "km_curves", *ANALYSIS_TABLES)
+ANALYSIS_FILES = ("data", "exclusions", "km_curves", "cif_curves", *ANALYSIS_TABLES)
+__all__ = ["not_fittable", "unfitted_model_row"]  # re-exported: the fit checks live in .fitting
 
 
 #: columns of ``models.tsv`` (a model that was not fitted has its size and ``notes`` only)
@@ -77,7 +91,8 @@ def run_analysis(
     Returns
     -------
     dict of str to pandas.DataFrame
-        km, logrank, cox, contrasts, models, lrt, ph_test.
+        km, logrank, cox, contrasts, models, lrt, ph_test, rmst, periods, cif (empty but for the
+        ``dss`` endpoint).
     """
     out: dict[str, list[pd.DataFrame]] = {
         k: [] for k in ("km", "logrank", "cox", "contrasts", "ph_test")
@@ -89,7 +104,7 @@ def run_analysis(
         fits = {}
         for mname in analysis.models:
             why = not_fittable(data, analysis, mname, trunc)
-            fit = None if why else _try_fit(data, analysis, mname, trunc)
+            fit = None if why else try_fit(data, analysis, mname, trunc)
             if not isinstance(fit, CoxFit):
                 models.append(unfitted_model_row(data, mname, trunc, why or str(fit)))
                 continue
@@ -105,7 +120,22 @@ def run_analysis(
     tables = {k: _concat(v, k) for k, v in out.items()}
     tables["models"] = pd.DataFrame(models, columns=MODEL_COLUMNS)
     tables["lrt"] = pd.DataFrame(lrts, columns=LRT_COLUMNS)
+    tables["rmst"] = rmst_tables(data, analysis, settings, tables["ph_test"])
+    tables["periods"] = period_tables(data, analysis, settings, tables["ph_test"])
+    tables["cif"] = cif_tables(data, analysis, settings)
     return {k: tables[k] for k in ANALYSIS_TABLES}
+
+
+def cif_tables(data: pd.DataFrame, analysis: Analysis, settings: Settings) -> pd.DataFrame:
+    """Cumulative incidence of death of the disease (cause 1) and of other causes (2) per group
+    at ``km_times``, every truncation (:func:`~her2cohort.survival.competing.cif_table`); empty
+    (:data:`~her2cohort.survival.competing.CIF_TABLE_COLUMNS`) but for the ``dss`` endpoint."""
+    if analysis.endpoint != "dss":
+        return pd.DataFrame(columns=CIF_TABLE_COLUMNS)
+    parts = [
+        cif_table(data, analysis.levels, trunc, settings.km_times) for trunc in settings.truncations
+    ]
+    return pd.concat(parts, ignore_index=True)
 
 
 def _concat(frames: list[pd.DataFrame], kind: str) -> pd.DataFrame:
@@ -115,47 +145,13 @@ def _concat(frames: list[pd.DataFrame], kind: str) -> pd.DataFrame:
     return pd.DataFrame(columns=EMPTY_COLUMNS.get(kind, []))
 
 
-def not_fittable(data: pd.DataFrame, analysis: Analysis, model: str, truncation: str) -> str:
-    """Why a Cox model cannot be fitted to an analysis table ('' if it can be tried)."""
-    pop = fit_population(data, truncation)
-    if not len(pop):
-        return "no patient in the analysis population"
-    if int(pop["event"].sum()) == 0:
-        return f"no deaths among {len(pop)} patients"
-    if "group" in analysis.models[model] and pop["group"].nunique() < 2:
-        return f"fewer than two groups with patients ({', '.join(sorted(set(pop['group'])))})"
-    return ""
-
-
-def _try_fit(data: pd.DataFrame, analysis: Analysis, model: str, truncation: str) -> CoxFit | str:
-    """The fit, or why the fitter gave up (non-convergence, a singular information matrix)."""
-    from lifelines.exceptions import ConvergenceError
-
-    try:
-        return fit_cox(data, analysis, model, truncation)
-    except (ConvergenceError, np.linalg.LinAlgError, ZeroDivisionError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"the fit failed: {first[:200]}"
-
-
-def unfitted_model_row(data: pd.DataFrame, model: str, truncation: str, why: str) -> dict[str, Any]:
-    """A ``models`` row for a model that was not fitted: its size and the reason in ``notes``."""
-    pop = fit_population(data, truncation)
-    log.warning("model %s (%s) not fitted: %s", model, truncation, why)
-    return {
-        "model": model,
-        "truncation": truncation,
-        "n": len(pop),
-        "events": int(pop["event"].sum()) if len(pop) else 0,
-        "notes": f"not fitted: {why}",
-    }
-
-
 def survival_tables(
     clinical: pd.DataFrame,
     categories: pd.DataFrame | None,
     analysis: Analysis | Mapping[str, Any],
     settings: Settings | Mapping[str, Any],
+    matrix: pd.DataFrame | None = None,
+    alteration_summary: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every table of one analysis, for ``results/{cohort}/survival/{analysis}/<name>.tsv``.
 
@@ -164,18 +160,23 @@ def survival_tables(
     clinical
         The clinical table (one row per sample).
     categories
-        The long HER2 categories table (used by HER2-grouped analyses).
+        The long HER2 categories table (used by analyses that read HER2).
     analysis, settings
         What to build and fit (or their ``as_dict()`` mappings, as the workflow passes them).
+    matrix, alteration_summary
+        The alteration matrix and its summary (used by alteration-grouped analyses).
 
     Returns
     -------
     dict of str to pandas.DataFrame
-        By :data:`ANALYSIS_FILES` name, in that order: data, exclusions, km_curves, then
-        :data:`ANALYSIS_TABLES`. Curves and fits use the analysis table as written.
+        By :data:`ANALYSIS_FILES` name, in that order: data, exclusions, km_curves, cif_curves
+        (``dss`` only; empty otherwise), then :data:`ANALYSIS_TABLES`. Curves and fits use the
+        analysis table as written.
     """
     analysis, settings = Analysis.of(analysis), Settings.of(settings)
-    data, exclusions = build_analysis_table(clinical, categories, analysis, settings)
+    data, exclusions = build_analysis_table(
+        clinical, categories, analysis, settings, matrix, alteration_summary
+    )
     for row in exclusions[exclusions["count"] > 0].itertuples():
         log.info("%s: %s: %d (%s)", row.analysis, row.check, row.count, row.action)
     written = as_written(data)
@@ -193,7 +194,11 @@ def survival_tables(
             m.notes,
         )
     curves = km_curves(written, analysis.levels, settings.truncations)
-    return {"data": data, "exclusions": exclusions, "km_curves": curves, **tables}  # ANALYSIS_FILES
+    cif = pd.DataFrame(columns=CIF_CURVES_COLUMNS)
+    if analysis.endpoint == "dss":
+        cif = cif_curves(written, analysis.levels, settings.truncations)
+    head = {"data": data, "exclusions": exclusions, "km_curves": curves, "cif_curves": cif}
+    return {**head, **tables}  # ANALYSIS_FILES
 
 
 def survival_summary(
@@ -201,6 +206,7 @@ def survival_summary(
     tables: Mapping[str, Mapping[str, pd.DataFrame]],
     claims_cfg: Mapping[str, Any] | None,
     settings: Settings | Mapping[str, Any],
+    analyses: Mapping[str, Analysis | Mapping[str, Any]] | None = None,
 ) -> SurvivalSummary:
     """A cohort's survival warnings and claims.
 
@@ -209,10 +215,14 @@ def survival_summary(
     exclusions
         The ``exclusions`` table of every analysis.
     tables
-        ``tables[analysis][kind]``: the ``cox``, ``contrasts`` and ``lrt`` tables of the analyses
-        the claims use.
+        ``tables[analysis][kind]``: the ``cox``, ``contrasts``, ``lrt``, ``models`` and (for group
+        sizes and the PH rule) ``km``, ``ph_test`` and ``rmst`` tables of the analyses the claims
+        use and of their sensitivity variants.
     claims_cfg, settings
         The cohort's validated ``survival.claims`` and its settings (or their ``as_dict()``).
+    analyses
+        Those analyses by name (or their ``as_dict()``): reference levels, endpoints and the
+        sensitivity variants whose rows are added (:func:`.claim_rows.evaluate_claim`).
 
     Returns
     -------
@@ -222,7 +232,7 @@ def survival_summary(
     warnings = pd.concat(list(exclusions), ignore_index=True)
     problems = warnings[(warnings["count"] > 0) & ~warnings["step"].isin(["population"])]
     log.info("%d data-problem / exclusion rows with a non-zero count", len(problems))
-    claims = claims_table(claims_cfg, tables, Settings.of(settings).truncations)
-    for row in claims[claims["primary"]].itertuples():
+    claims = claims_table(claims_cfg, tables, settings, analyses)
+    for row in claims[claims["primary"].astype(bool)].itertuples():
         log.info("claim %s: %s (%s)", row.claim_id, row.verdict, row.reason)
     return SurvivalSummary(warnings, claims)

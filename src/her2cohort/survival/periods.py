@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from her2cohort.errors import DataError
-from her2cohort.survival.analysis import _try_fit, not_fittable
 from her2cohort.survival.cox import cox_table, design_matrix
+from her2cohort.survival.fitting import not_fittable, try_fit
 from her2cohort.survival.settings import Analysis
 from her2cohort.survival.table import fit_population
 
@@ -143,7 +143,7 @@ def period_cox(
     for label, a, b in period_bounds(cuts):
         frame = split[split["period"] == label]
         why = not_fittable(frame, analysis, model, "left") if len(frame) else "nobody at risk"
-        fit = _try_fit(frame, analysis, model, "left") if not why else why
+        fit = try_fit(frame, analysis, model, "left") if not why else why
         if isinstance(fit, str):
             rows = _not_estimable(frame, data, analysis, model, f"not estimable: {fit}")
         else:

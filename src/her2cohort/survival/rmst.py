@@ -91,7 +91,7 @@ def rmst_difference(a: Rmst, ref: Rmst) -> dict[str, float]:
     diff = a.rmst - ref.rmst
     se = float(np.hypot(a.se, ref.se))
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = float(norm_p(diff / se))
+        p = float(norm_p(np.divide(diff, se)))  # NaN for 0 / 0 (no deaths: se 0)
     return {"difference": diff, "ci_low": diff - Z * se, "ci_high": diff + Z * se, "p": p}
 
 

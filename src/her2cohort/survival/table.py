@@ -1,10 +1,12 @@
 """The analysis table: one row per analysed patient, and the count of every exclusion.
 
-:func:`build_analysis_table` turns the clinical table (one row per sample) and the HER2 categories
-into ``patient_id, group, time, event, entry, <covariates>``. Exclusions are sequential (a patient
-is counted at the first check it fails) and every one is reported, together with data problems
-that exclude nobody (negative entries clipped to 0, OS of 0, values differing between a patient's
-samples, late entries dropped from truncated fits): nothing is dropped silently.
+:func:`build_analysis_table` turns the clinical table (one row per sample), the HER2 categories
+and the alteration matrix into ``patient_id, group, time, event, entry, [cause,] <covariates>``
+(``cause`` for the disease-specific endpoint: 0 alive, 1 death of the disease -- the ``event`` --,
+2 death of other causes). Exclusions are sequential (a patient is counted at the first check it
+fails) and every one is reported, together with data problems that exclude nobody (negative entries
+clipped to 0, OS of 0, values differing between a patient's samples, late entries dropped from
+truncated fits, alteration events the study did not profile): nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ import pandas as pd
 from her2cohort import terms
 from her2cohort.errors import DataError
 from her2cohort.io import read_tsv
-from her2cohort.survival.settings import Analysis, Settings
+from her2cohort.survival.groups import (
+    alteration_caveat,
+    cause_codes,
+    cause_conflicts,
+    patient_alteration,
+)
+from her2cohort.survival.settings import HER2_WHERE, Analysis, Settings
 
 #: columns of the exclusions / warnings table
 WARNING_COLUMNS = ["analysis", "step", "check", "count", "action"]
@@ -129,20 +137,39 @@ def entry_times(clinical: pd.DataFrame, decimals: int) -> pd.DataFrame:
     return pd.DataFrame({"entry_raw": raw, "entry": raw.clip(lower=0.0)})
 
 
+def _her2(categories: pd.DataFrame | None, analysis: Analysis) -> pd.Series:
+    """The analysis' per-patient HER2 category (its group's, or its HER2 restriction's)."""
+    if categories is None:
+        raise DataError(f"survival analysis {analysis.name}: needs the HER2 categories table")
+    assert analysis.her2_rule and analysis.her2_zero_one
+    return patient_her2(
+        categories, analysis.her2_rule, analysis.her2_zero_one, analysis.her2_tissue
+    )
+
+
 def build_analysis_table(
-    clinical: pd.DataFrame, categories: pd.DataFrame | None, analysis: Analysis, settings: Settings
+    clinical: pd.DataFrame,
+    categories: pd.DataFrame | None,
+    analysis: Analysis,
+    settings: Settings,
+    matrix: pd.DataFrame | None = None,
+    alteration_summary: pd.DataFrame | None = None,
 ) -> AnalysisTable:
-    """One row per analysed patient: patient_id, group, time, event, entry, covariates.
+    """One row per analysed patient: patient_id, group, time, event, entry, [cause,] covariates.
 
     Parameters
     ----------
     clinical
-        The clinical table (one row per sample; ``os_months``, ``os_event``, covariates, and
-        ``diagnosis_time`` / ``sequencing_time`` for left truncation).
+        The clinical table (one row per sample; ``os_months``, ``os_event``, ``vital_status`` for
+        the ``dss`` endpoint, covariates, and ``diagnosis_time`` / ``sequencing_time`` for left
+        truncation).
     categories
-        The long HER2 categories table (needed by HER2-grouped analyses only).
+        The long HER2 categories table (needed by analyses that read HER2 only).
     analysis, settings
         What to build.
+    matrix, alteration_summary
+        The alteration matrix and ``alterations/summary.tsv`` (alteration groups only; the
+        summary, if given, adds a row for events the study did not profile).
 
     Returns
     -------
@@ -180,20 +207,33 @@ def build_analysis_table(
     if settings.left_truncation:
         zero_action += "; a late entry, dropped from truncated fits"
     rows.append(_warn(a, "outcome", "OS time of 0", int((frame["time"] == 0).sum()), zero_action))
+    if analysis.endpoint == "dss":
+        vals, nconf = patient_values(clinical, "vital_status")
+        conflicts("outcome", "vital_status", nconf)
+        frame["cause"] = cause_codes(vals.reindex(frame.index))
+        drop(frame["cause"].isna(), "outcome", "missing or unknown vital status (cause of death)")
+        drop(
+            cause_conflicts(frame["cause"], frame["event"]),
+            "outcome",
+            "vital status disagrees with OS status",
+        )
+        frame["event"] = (frame["cause"] == 1).astype(int)
 
     # exposure group
     if analysis.group_source == "her2":
-        if categories is None:
-            raise DataError(f"survival analysis {a}: needs the HER2 categories table")
-        assert analysis.her2_rule and analysis.her2_zero_one
-        grp = patient_her2(
-            categories, analysis.her2_rule, analysis.her2_zero_one, analysis.her2_tissue
-        )
-        frame["group"] = grp.reindex(frame.index).astype(object)
+        frame["group"] = _her2(categories, analysis).reindex(frame.index).astype(object)
         drop(
             frame["group"].isna() | (frame["group"] == terms.UNKNOWN),
             "group",
             "HER2 category unknown",
+        )
+    elif analysis.alteration is not None:
+        if matrix is None:
+            raise DataError(f"survival analysis {a}: needs the alteration matrix")
+        alt = analysis.alteration
+        frame["group"] = patient_alteration(matrix, alt).reindex(frame.index).astype(object)
+        drop(
+            frame["group"].isna(), "group", f"{alt} never profiled (no sequenced sample covers it)"
         )
     else:
         col = analysis.group_source
@@ -209,6 +249,9 @@ def build_analysis_table(
     # restrictions and covariates
     needed = list(dict.fromkeys([*analysis.where, *analysis.categorical, *analysis.numeric]))
     for col in needed:
+        if col == HER2_WHERE:  # a restriction to HER2 categories, not a clinical column
+            frame[col] = _her2(categories, analysis).reindex(frame.index)
+            continue
         vals, nconf = patient_values(clinical, col)
         conflicts("covariate", col, nconf)
         frame[col] = vals.reindex(frame.index)
@@ -255,16 +298,25 @@ def build_analysis_table(
             rows.append(_warn(a, "entry", check, int(n), action))
     else:
         frame["entry"] = np.nan
+    caveat = alteration_caveat(alteration_summary, analysis.alteration or "")
+    if caveat:  # counted over the patients analysed
+        action = "kept: a wild-type patient may carry the unprofiled event"
+        rows.append(_warn(a, "group", caveat, len(frame), action))
     frame["event"] = frame["event"].astype(int)
     n_events = int(frame["event"].sum())
-    rows.append(
-        _warn(a, "population", "patients analysed", len(frame), f"kept ({n_events} deaths)")
-    )
+    analysed = f"kept ({n_events} deaths)"
+    if analysis.endpoint == "dss":
+        n_other = int((frame["cause"] == 2).sum())
+        analysed = f"analysed ({n_events} deaths of the disease, {n_other} of other causes)"
+    rows.append(_warn(a, "population", "patients analysed", len(frame), analysed))
     for lev in analysis.levels:
         n = int((frame["group"] == lev).sum())
         rows.append(_warn(a, "population", f"group {lev}", n, "analysed"))
     out = frame.reset_index()
-    out = out[["patient_id", "group", "time", "event", "entry", *analysis.covariates]]
+    cause = ["cause"] if analysis.endpoint == "dss" else []
+    out = out[["patient_id", "group", "time", "event", "entry", *cause, *analysis.covariates]]
+    if cause:
+        out = out.astype({"cause": int})
     return AnalysisTable(out, pd.DataFrame(rows, columns=WARNING_COLUMNS))
 
 
