@@ -331,7 +331,9 @@ def render(template_path: str | Path, context: dict[str, Any]) -> str:
     )
     rst = env.from_string(Path(template_path).read_text()).render(**context)
     parts = publish_parts(
-        rst, writer_name="html5", settings_overrides={"report_level": 3, "halt_level": 5}
+        rst,
+        writer_name="html5",
+        settings_overrides={"report_level": 3, "halt_level": 5, "line_length_limit": 10**8},
     )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
