@@ -275,7 +275,7 @@ def test_cohort_summary_warnings_and_claims(tmp_path: Path) -> None:
          "1.6", "0.751", "inconclusive"],
     ]  # fmt: skip
     assert out["survival_sentence"] == (
-        "Survival: her2_low_vs_zero: HR group:HER2-low 0.91 (0.50-1.60), inconclusive."
+        "Survival: her2_low_vs_zero: HR HER2-low 0.91 (0.50-1.60), inconclusive."
     )
 
 

@@ -138,7 +138,11 @@ def cohort_summary(
     )
     out["her2_table"] = _rst_table(wide.reset_index())
     comp = read_tsv(files["published"])
-    has = comp[comp["match"].astype(str).str.match(r"(yes|no)\b")]
+    published_cols = [c for c in ("published_n_her2_low", "published_printed_pct") if c in comp]
+    with_value = (
+        comp[published_cols].notna().any(axis=1) if published_cols else comp["match"].notna()
+    )
+    has = comp[with_value.to_numpy(bool) & comp["match"].astype(str).str.match(r"(yes|no)\b")]
     out["replication"] = f"{int(has['match'].str.startswith('yes').sum())} / {len(has)}"
     out["replication_total"] = len(has)
     out["replication_yes"] = int(has["match"].str.startswith("yes").sum())
@@ -258,7 +262,8 @@ def survival_sentence(rows: pd.DataFrame) -> str:
         if prim.empty:
             continue
         r = prim.iloc[0]
-        text = f"{claim}: {r['estimate_of']} {r['estimate']:.2f} ({r['ci_low']:.2f}-{r['ci_high']:.2f}), {r['verdict']}"
+        what = str(r["estimate_of"]).replace("group:", "").replace(":", " ")
+        text = f"{claim}: {what} {r['estimate']:.2f} ({r['ci_low']:.2f}-{r['ci_high']:.2f}), {r['verdict']}"
         naive = sub[sub["role"].astype(str).str.startswith("naive")]
         if len(naive) and pd.notna(naive.iloc[0]["estimate"]):
             text += (
