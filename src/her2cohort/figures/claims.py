@@ -50,14 +50,12 @@ def _draw(ax: Axes, rows: pd.DataFrame, labels: Mapping[str, str], log: bool) ->
             transform=ax.get_yaxis_transform(),
         )
         ax.plot(est, yi, "s", color=c, ms=6)
-    names = [
-        f"{r.claim_id}  ({labels.get(str(r.cohort), str(r.cohort))})" for r in rows.itertuples()
-    ]
+    names = [f"{r.claim_id} | {r.cohort}" for r in rows.itertuples()]
     ax.set_yticks(y, names, fontsize=7.5)
     if log:
         ax.set_xscale("log")
         ax.set_xlim(0.1, 10)
-        ticks = [0.1, 0.25, 0.5, 1, 2, 4, 10]
+        ticks = [0.1, 0.5, 1, 2, 10]
         ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
         ax.axvline(1, color="#333333", lw=0.8)
         ax.set_xlabel("odds ratio (HER2-low vs HER2-0) or hazard ratio, 95% CI")
