@@ -55,8 +55,9 @@ def write_work(run: Path, mirror: Path, study_id: str) -> Path:
     config["cohorts"] = [study_id]
     config["cohort_dir"] = str(run / "cohorts")
     config["mirrors"] = [str(mirror)]
-    for key in ("alterations", "published_table"):
+    for key in ("alterations", "published_table", "claims"):
         config[key] = str((REPO / config[key]).resolve())
+    config["gene_panel_dirs"] = [str((REPO / d).resolve()) for d in config["gene_panel_dirs"]]
     path = run / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
