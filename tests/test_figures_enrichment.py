@@ -15,6 +15,7 @@ from matplotlib.text import Text
 
 from her2cohort import enrichment as en
 from her2cohort.figures import enrichment as fe
+from her2cohort.figures import oncoprint as fo
 from her2cohort.figures.style import REPORT_WIDTH_IN, her2_rule_text, plt
 
 
@@ -137,7 +138,7 @@ def _oncoprint_inputs() -> tuple[pd.DataFrame, pd.Series, pd.DataFrame, pd.Serie
 @pytest.fixture(scope="module")
 def oncoprint() -> Iterator[Figure]:
     matrix, cats, calls, hr = _oncoprint_inputs()
-    fig = fe.oncoprint(
+    fig = fo.oncoprint(
         matrix,
         cats,
         ["AKT1_alt", "FGFR1_2_alt", "MYC_amp"],
@@ -151,7 +152,7 @@ def oncoprint() -> Iterator[Figure]:
 
 
 def _cell(img: np.ndarray, row: int, col: int, sub: int) -> tuple[int, ...]:
-    return tuple(int(v) for v in img[row * fe._SUB + sub, col, :3])
+    return tuple(int(v) for v in img[row * fo._SUB + sub, col, :3])
 
 
 def _rgb(color: str) -> tuple[int, ...]:
@@ -175,13 +176,13 @@ def test_oncoprint_cells_coloured_by_type(oncoprint: Figure) -> None:
         ax for ax in oncoprint.axes if ax.get_yticklabels()[0].get_text() == "AKT1 alt"
     )
     img = next(a for a in matrix_ax.get_children() if isinstance(a, AxesImage)).get_array()
-    assert img.shape[0] == 2 * fe._SUB and img.shape[1] == 6
+    assert img.shape[0] == 2 * fo._SUB and img.shape[1] == 6
     # memo sort within HER2 category (HER2-0, HER2-low, HER2-positive, unknown):
     # HER2-0: S2 (FGFR fusion) then S3; HER2-low: S0 (amp + mut) before S1 (deep del); S4; S5
-    red, blue = _rgb(fe.EVENT_COLORS["amplification"]), _rgb(fe.EVENT_COLORS["deep_deletion"])
-    green, purple = _rgb(fe.EVENT_COLORS["mutation"]), _rgb(fe.EVENT_COLORS["fusion"])
-    grey, light = _rgb(fe.UNALTERED_COLOR), _rgb(fe.NOT_PROFILED_COLOR)
-    mid, edge = fe._SUB // 2, 1
+    red, blue = _rgb(fo.EVENT_COLORS["amplification"]), _rgb(fo.EVENT_COLORS["deep_deletion"])
+    green, purple = _rgb(fo.EVENT_COLORS["mutation"]), _rgb(fo.EVENT_COLORS["fusion"])
+    grey, light = _rgb(fo.UNALTERED_COLOR), _rgb(fo.NOT_PROFILED_COLOR)
+    mid, edge = fo._SUB // 2, 1
     assert _cell(img, 0, 2, edge) == red and _cell(img, 0, 2, mid) == green  # S0: both types
     assert _cell(img, 0, 3, edge) == blue and _cell(img, 0, 3, mid) == blue  # S1: deep deletion
     assert _cell(img, 1, 0, mid) == purple and _cell(img, 1, 0, edge) == grey  # S2: fusion bar
@@ -196,8 +197,8 @@ def test_oncoprint_cells_coloured_by_type(oncoprint: Figure) -> None:
 
 def test_oncoprint_subsamples_many_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     matrix, cats, calls, hr = _oncoprint_inputs()
-    monkeypatch.setattr(fe, "ONCOPRINT_MAX_COLUMNS", 4)
-    fig = fe.oncoprint(matrix, cats, ["AKT1_alt"], "t", calls=calls, hr_status=hr)
+    monkeypatch.setattr(fo, "ONCOPRINT_MAX_COLUMNS", 4)
+    fig = fo.oncoprint(matrix, cats, ["AKT1_alt"], "t", calls=calls, hr_status=hr)
     texts = [t.replace("\n", " ") for t in _texts(fig)]
     assert any("6 samples; every 1.5th sorted sample drawn (4 columns)" in t for t in texts)
     plt.close(fig)

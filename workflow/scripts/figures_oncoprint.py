@@ -3,7 +3,7 @@ type from the calls), with HER2 category and HR status tracks, samples grouped b
 
 import pandas as pd
 
-from her2cohort.figures import enrichment as fe
+from her2cohort.figures.oncoprint import oncoprint
 from her2cohort.figures.style import her2_rule_text, save
 from her2cohort.io import read_tsv
 from her2cohort.runner import run
@@ -20,7 +20,7 @@ def main(smk):
     hr = clinical.set_index("sample_id")["hr_status"]
     rules = her2_rule_text(smk.params.ruleset, smk.params.zero_one_plus)
     title = f"{smk.params.label}: configured alterations, HER2 {rules}"
-    fig = fe.oncoprint(
+    fig = oncoprint(
         matrix, cats, rows, title, calls=calls, hr_status=hr, extensions=set(extensions)
     )
     save(fig, smk.output.png, smk.output.png_svg)

@@ -29,29 +29,16 @@ from matplotlib.transforms import blended_transform_factory
 
 from her2cohort import survival as sv
 from her2cohort.figures.km import TRUNCATION_COLOR, TRUNCATION_SHORT
+from her2cohort.figures.layout import alteration_label, format_p
 from her2cohort.figures.style import REPORT_WIDTH_IN, her2_rule_text, setup, text_width, wrap
+from her2cohort.figures.wording import (
+    NUMERIC_UNITS,
+    cap,
+    model_label,
+    variable_label,
+)
 
 FONT = 9  # pt: the smallest text (the figure is drawn at the report's width)
-#: model variables in words (lower case; a heading capitalises the first letter)
-VARIABLE_LABELS: Mapping[str, str] = {
-    "age": "age at diagnosis",
-    "hr_status": "HR status",
-    "primary_hr_status": "primary HR status",
-    "er_status": "ER status",
-    "primary_er_status": "primary ER status",
-    "pr_status": "PR status",
-    "primary_pr_status": "primary PR status",
-    "her2_status": "clinical HER2 status",
-    "primary_her2_status": "primary clinical HER2 status",
-    "her2_ihc_status": "HER2 IHC status",
-    "primary_her2_ihc_status": "primary HER2 IHC status",
-    "her2_cn_status": "HER2 copy-number status",
-    "subtype": "intrinsic subtype",
-    "stage": "stage at diagnosis",
-}
-#: the unit a numeric covariate's hazard ratio is per
-NUMERIC_UNITS: Mapping[str, str] = {"age": "per year"}
-_TOKENS = {"hr": "HR", "er": "ER", "pr": "PR", "her2": "HER2", "ihc": "IHC", "ish": "ISH"}
 #: the suffix :func:`her2cohort.survival.expand_analyses` gives a sensitivity variant's title
 _VARIANT = re.compile(r"\s*\[(?P<rule>[\w-]+), 0-1\+ (?P<zero_one>\w+)\]\s*$")
 TRUNCATION_LEGEND = {
@@ -62,21 +49,6 @@ MARKER = {"none": "s", "left": "D"}
 _INDENT = {"model": 0.0, "factor": 0.1, "level": 0.25}  # inches
 
 
-def variable_label(var: str) -> str:
-    """A model variable in words, lower case: ``primary_hr_status`` -> ``primary HR status``."""
-    if var in VARIABLE_LABELS:
-        return VARIABLE_LABELS[var]
-    return " ".join(_TOKENS.get(w.lower(), w) for w in var.split("_") if w)
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _join(words: Sequence[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 def _group_label(analysis: sv.Analysis | None, levels: Sequence[str]) -> str:
     if analysis is None:
         return "HER2 category" if levels and all(v.startswith("HER2-") for v in levels) else "group"
@@ -85,21 +57,12 @@ def _group_label(analysis: sv.Analysis | None, levels: Sequence[str]) -> str:
         return f"HER2 category of the {tissue}"
     alteration = getattr(analysis, "alteration", None)  # an alteration group: "PIK3CA mut"
     if analysis.group_source == "alteration" and alteration:
-        stem, _, kind = str(alteration).rpartition("_")
-        return f"{stem.replace('_', '/')} {kind}" if stem else str(alteration)
+        return alteration_label(str(alteration))
     return variable_label(analysis.group_source)
 
 
 #: what an event is, per endpoint (``Analysis.endpoint``)
 EVENT_WORDS = {"os": ("deaths", "death"), "dss": ("disease deaths", "death from the disease")}
-
-
-def model_label(terms: Sequence[str]) -> str:
-    """A model named by what it adjusts for (the group is every model's subject)."""
-    covs = [variable_label(t) for t in terms if t != "group"]
-    if "group" not in terms:
-        return f"{_cap(_join(covs))} only" if covs else "No term"
-    return f"Adjusted for {_join(covs)}" if covs else "Unadjusted"
 
 
 def forest_titles(title: str, analysis: sv.Analysis | None = None) -> tuple[str, str | None]:
@@ -112,15 +75,6 @@ def forest_titles(title: str, analysis: sv.Analysis | None = None) -> tuple[str,
     if analysis is not None and analysis.group_source == "her2" and analysis.her2_rule:
         return title, f"HER2 by {her2_rule_text(analysis.her2_rule, analysis.her2_zero_one)}"
     return title, None
-
-
-def format_p(p: float) -> str:
-    """A p-value as a table prints it: ``<0.001``, ``0.045``, ``0.27``."""
-    if not np.isfinite(p):
-        return ""
-    if p < 0.001:
-        return "<0.001"
-    return f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
 
 
 def format_ratio(est: float, lo: float, hi: float) -> str:
@@ -160,7 +114,7 @@ def _rows(
         rows.append(_Row("model", model_label(variables), model))
         for var in variables:
             if var not in levels_of and var not in references:  # numeric
-                rows.append(_Row("factor", _cap(variable_label(var)), model, var))
+                rows.append(_Row("factor", cap(variable_label(var)), model, var))
                 rows.append(_Row("level", NUMERIC_UNITS.get(var, "per unit"), model, var))
                 continue
             configured: Sequence[str] = ()
@@ -177,7 +131,7 @@ def _rows(
                 label = _group_label(analysis, [v for v in (ref, *ordered) if v])
             else:
                 label = variable_label(var)
-            rows.append(_Row("factor", _cap(label), model, var))
+            rows.append(_Row("factor", cap(label), model, var))
             if ref is not None:
                 rows.append(_Row("level", ref, model, var, ref, reference=True))
             rows += [_Row("level", v, model, var, v) for v in ordered if v != ref]
